@@ -1,0 +1,217 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { WINSTON_MODULE_PROVIDER } from 'nest-winston';
+import { ClsService } from 'nestjs-cls';
+import type { EntityManager } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import type { Logger as WinstonLogger } from 'winston';
+import { redact } from '../common/logging/redact';
+import type { ClientInfo } from '../common/http/request-context';
+import type { Principal } from '../auth/principal/principal';
+import { TransactionRunner } from '../database/transaction-runner';
+import { GENESIS_HASH, hashEvent, INSTANCE_CHAIN } from './audit-chain';
+import { AuditEvent, type AuditActorType, type AuditOutcome } from './entities/audit-event.entity';
+
+export interface AuditRecord {
+  action: string;
+  outcome: AuditOutcome;
+  /** The tenant the event belongs to; null for instance-level events (unknown tenant, say). */
+  tenantId: string | null;
+  /** Defaults to the request's principal, else `system`. */
+  actor?: { type: AuditActorType; id: string | null };
+  target?: { type: string; id: string | null };
+  /** Never secrets: keys that look secret are blanked anyway. */
+  metadata?: Record<string, unknown>;
+}
+
+const FLUSH_INTERVAL_MS = 200;
+const FLUSH_BATCH = 500;
+/** Beyond this, the oldest events would be dropped (and said so) rather than exhaust memory. */
+const MAX_BUFFER = 100_000;
+
+/**
+ * Records audit events. `record()` is synchronous and does no I/O: events are buffered and
+ * written in batches off the request path, each tenant's rows chained by hash. A failed write
+ * keeps the batch for the next attempt, and shutdown drains the buffer before the database
+ * closes.
+ */
+@Injectable()
+export class AuditService
+  implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown
+{
+  private readonly logger = new Logger('Audit');
+  private buffer: AuditEvent[] = [];
+  private flushing: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly cls: ClsService,
+    @Inject(WINSTON_MODULE_PROVIDER) private readonly winston: WinstonLogger,
+  ) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  /** Events waiting to be written (a metric, and what a test waits on). */
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  record(input: AuditRecord): void {
+    const principal = this.cls.isActive()
+      ? this.cls.get<Principal | undefined>('principal')
+      : undefined;
+    const client = this.cls.isActive() ? this.cls.get<ClientInfo | undefined>('client') : undefined;
+    const actor =
+      input.actor ??
+      (principal
+        ? { type: principal.type, id: principal.id }
+        : { type: 'system' as const, id: null });
+    const event = Object.assign(new AuditEvent(), {
+      id: uuidv7(),
+      chain: input.tenantId ?? INSTANCE_CHAIN,
+      seq: 0,
+      at: new Date(),
+      tenantId: input.tenantId,
+      actorType: actor.type,
+      actorId: actor.id,
+      action: input.action,
+      targetType: input.target?.type ?? null,
+      targetId: input.target?.id ?? null,
+      outcome: input.outcome,
+      ip: client?.ip ?? null,
+      userAgent: client?.userAgent ?? null,
+      requestId: client?.requestId ?? null,
+      metadata: redact(input.metadata ?? {}) as object,
+      prevHash: '',
+      hash: '',
+    });
+    this.winston.info('audit', {
+      context: 'Audit',
+      audit: {
+        id: event.id,
+        at: event.at.toISOString(),
+        tenantId: event.tenantId,
+        actor: { type: event.actorType, id: event.actorId },
+        action: event.action,
+        target: { type: event.targetType, id: event.targetId },
+        outcome: event.outcome,
+        ip: event.ip,
+        userAgent: event.userAgent,
+        requestId: event.requestId,
+        metadata: event.metadata,
+      },
+    });
+    if (this.buffer.length >= MAX_BUFFER) {
+      this.buffer.shift();
+      this.logger.error('Audit buffer full: the oldest unwritten event was dropped');
+    }
+    this.buffer.push(event);
+    if (this.buffer.length >= FLUSH_BATCH) void this.flush();
+  }
+
+  /** Writes everything buffered so far. Concurrent calls share one write. */
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    if (this.buffer.length === 0) return Promise.resolve();
+    this.flushing = this.writeAll().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  /** Waits until every event recorded before the call is stored. */
+  async drain(): Promise<void> {
+    for (let attempt = 0; attempt < 50 && (this.buffer.length > 0 || this.flushing); attempt++) {
+      await (this.flushing ?? this.flush());
+      if (this.buffer.length > 0 && !this.flushing)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.drain();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.buffer.length > 0) {
+      await this.drain().catch(() => undefined);
+      if (this.buffer.length > 0)
+        this.logger.error(
+          `${this.buffer.length} audit events could not be written before shutdown`,
+        );
+    }
+  }
+
+  private async writeAll(): Promise<void> {
+    while (this.buffer.length > 0) {
+      const batch = this.buffer.splice(0, FLUSH_BATCH);
+      const unwritten = await this.writeBatch(batch);
+      if (unwritten.length > 0) {
+        // Back in front, in order; the timer tries again shortly.
+        this.buffer = [...unwritten, ...this.buffer];
+        return;
+      }
+    }
+  }
+
+  /** Writes each chain's events in one transaction; returns the events that could not be written. */
+  private async writeBatch(batch: AuditEvent[]): Promise<AuditEvent[]> {
+    const byChain = new Map<string, AuditEvent[]>();
+    for (const event of batch)
+      byChain.set(event.chain, [...(byChain.get(event.chain) ?? []), event]);
+    const unwritten: AuditEvent[] = [];
+    for (const [chain, events] of byChain) {
+      // Another instance may append to the same chain at the same moment; the unique
+      // (chain, seq) index makes one of us fail, and that one re-reads the head and retries.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.transactions.run((manager) => this.appendToChain(manager, chain, events));
+          break;
+        } catch (error) {
+          if (attempt >= 5) {
+            this.logger.warn(
+              `Audit write failed, will retry: ${error instanceof Error ? error.message : String(error)}`,
+            );
+            unwritten.push(...events);
+            break;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 20));
+        }
+      }
+    }
+    return unwritten.sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  private async appendToChain(
+    manager: EntityManager,
+    chain: string,
+    events: AuditEvent[],
+  ): Promise<void> {
+    const head = await manager.findOne(AuditEvent, {
+      where: { chain },
+      order: { seq: 'DESC' },
+      select: { seq: true, hash: true },
+    });
+    let seq = head?.seq ?? 0;
+    let prevHash = head?.hash ?? GENESIS_HASH;
+    const rows = events.map((event) => {
+      seq += 1;
+      const row = Object.assign(new AuditEvent(), event, { seq, prevHash });
+      row.hash = hashEvent(row);
+      prevHash = row.hash;
+      return row;
+    });
+    await manager.insert(AuditEvent, rows);
+  }
+}

@@ -1,0 +1,104 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { Authenticated, Public } from '../common/decorators/access.decorators';
+import { ProblemResponseDto } from '../common/http/problem-response.dto';
+import { Auth, Client, type ClientInfo } from '../common/http/request-context';
+import { AuthService } from './auth.service';
+import {
+  LoginDto,
+  MeResponseDto,
+  RefreshTokenDto,
+  RegisterDto,
+  RegisterResponseDto,
+  TokenPairDto,
+} from './dto/auth.dto';
+import type { Principal } from './principal/principal';
+
+@ApiTags('auth')
+@ApiBadRequestResponse({
+  description: 'Malformed JSON or invalid fields',
+  type: ProblemResponseDto,
+})
+@ApiTooManyRequestsResponse({ description: 'Rate limited', type: ProblemResponseDto })
+@Controller('v1/auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Post('register')
+  @Public()
+  @ApiOperation({ summary: 'Create an account in a tenant and sign in' })
+  @ApiCreatedResponse({ type: RegisterResponseDto })
+  @ApiForbiddenResponse({ description: '`signup_disabled`', type: ProblemResponseDto })
+  @ApiConflictResponse({
+    description: 'The email is taken in this tenant',
+    type: ProblemResponseDto,
+  })
+  register(@Body() body: RegisterDto, @Client() client: ClientInfo): Promise<RegisterResponseDto> {
+    return this.auth.register(body, client);
+  }
+
+  @Post('login')
+  @Public()
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Sign in with email and password' })
+  @ApiOkResponse({ type: TokenPairDto })
+  @ApiUnauthorizedResponse({
+    description:
+      '`invalid_credentials` (same answer for any wrong part), or `mfa_required` with an `mfaToken`',
+    type: ProblemResponseDto,
+  })
+  login(@Body() body: LoginDto, @Client() client: ClientInfo): Promise<TokenPairDto> {
+    return this.auth.login(body, client);
+  }
+
+  @Post('refresh')
+  @Public()
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Exchange a refresh token for a new pair (rotation; reuse revokes the session)',
+  })
+  @ApiOkResponse({ type: TokenPairDto })
+  @ApiUnauthorizedResponse({ description: '`invalid_token`', type: ProblemResponseDto })
+  refresh(@Body() body: RefreshTokenDto): Promise<TokenPairDto> {
+    return this.auth.refresh(body.refreshToken);
+  }
+
+  @Post('logout')
+  @Public()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'End the session of a refresh token' })
+  @ApiNoContentResponse({ description: 'The session is revoked (also when the token was unknown)' })
+  logout(@Body() body: RefreshTokenDto): Promise<void> {
+    return this.auth.logout(body.refreshToken);
+  }
+
+  @Post('logout-all')
+  @Authenticated()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({
+    summary: 'End every session of the caller; their access tokens stop working within seconds',
+  })
+  @ApiNoContentResponse()
+  logoutAll(@Auth() auth: Principal): Promise<void> {
+    return this.auth.logoutAll(auth);
+  }
+
+  @Get('me')
+  @Authenticated()
+  @ApiOperation({ summary: 'The caller: user, tenant, roles and permissions (packed CASL rules)' })
+  @ApiOkResponse({ type: MeResponseDto })
+  me(@Auth() auth: Principal): Promise<MeResponseDto> {
+    return this.auth.me(auth);
+  }
+}

@@ -1,0 +1,43 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthenticationGuard } from '../common/guards/authentication.guard';
+import { TenantsModule } from '../tenants/tenants.module';
+import { UsersModule } from '../users/users.module';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { RefreshToken } from './entities/refresh-token.entity';
+import { Session } from './entities/session.entity';
+import { SigningKey } from './keys/entities/signing-key.entity';
+import { JwksController } from './keys/jwks.controller';
+import { KeyStoreService } from './keys/key-store.service';
+import { PrincipalResolver } from './principal/principal-resolver.service';
+import { PrincipalService } from './principal/principal.service';
+import { AccessTokenService } from './tokens/access-token.service';
+import { SessionService } from './tokens/session.service';
+
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([Session, RefreshToken, SigningKey]),
+    UsersModule,
+    TenantsModule,
+  ],
+  controllers: [AuthController, JwksController],
+  providers: [
+    AuthService,
+    KeyStoreService,
+    AccessTokenService,
+    SessionService,
+    PrincipalService,
+    PrincipalResolver,
+    { provide: APP_GUARD, useClass: AuthenticationGuard },
+  ],
+  exports: [
+    KeyStoreService,
+    AccessTokenService,
+    SessionService,
+    PrincipalService,
+    PrincipalResolver,
+  ],
+})
+export class AuthModule {}

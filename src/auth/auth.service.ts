@@ -1,0 +1,169 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { packRules } from '@casl/ability/extra';
+import type { Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { AppError } from '../common/errors/app-error';
+import { ErrorCode } from '../common/errors/error-code';
+import type { ClientInfo } from '../common/http/request-context';
+import { TransactionRunner } from '../database/transaction-runner';
+import { TenantDirectory } from '../tenants/tenant-directory.service';
+import { UserDto } from '../users/dto/user.dto';
+import { User } from '../users/entities/user.entity';
+import { UserAccountsService } from '../users/user-accounts.service';
+import type { LoginDto, MeResponseDto, RegisterDto, RegisterResponseDto } from './dto/auth.dto';
+import { PasswordHasher } from './passwords/password-hasher.service';
+import type { Principal } from './principal/principal';
+import { PrincipalService } from './principal/principal.service';
+import { SessionService, type TokenPair } from './tokens/session.service';
+
+const INVALID_CREDENTIALS_DETAIL = 'The tenant, email or password is not correct.';
+
+/** Local accounts: registration, password login, and the caller's own view of itself. */
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly tenants: TenantDirectory,
+    private readonly accounts: UserAccountsService,
+    private readonly hasher: PasswordHasher,
+    private readonly sessions: SessionService,
+    private readonly principals: PrincipalService,
+    private readonly transactions: TransactionRunner,
+    private readonly audit: AuditService,
+    @InjectRepository(User) private readonly users: Repository<User>,
+  ) {}
+
+  async register(input: RegisterDto, client: ClientInfo): Promise<RegisterResponseDto> {
+    const tenant = await this.tenants.findBySlug(input.tenant);
+    // Unknown, suspended and closed tenants answer alike: nothing to learn about which exist.
+    if (!tenant || tenant.isRoot || tenant.status !== 'active' || !tenant.settings.allowSignup) {
+      throw new AppError(403, ErrorCode.SignupDisabled, {
+        detail: 'Sign-up is not open for this tenant.',
+      });
+    }
+    const passwordHash = await this.accounts.hashPassword(input.password, input.email);
+    const user = await this.transactions.run((manager) =>
+      this.accounts.create(
+        manager,
+        { tenantId: tenant.id, email: input.email, name: input.name, roleNames: ['member'] },
+        passwordHash,
+      ),
+    );
+    const pair = await this.sessions.start(user, 'password', client);
+    this.audit.record({
+      action: 'auth.register',
+      outcome: 'success',
+      tenantId: tenant.id,
+      actor: { type: 'user', id: user.id },
+      target: { type: 'user', id: user.id },
+    });
+    return { user: UserDto.from(user, user.roles ?? []), ...pair };
+  }
+
+  /**
+   * Every failure answers the same 401 after the same work: a missing tenant or account is
+   * checked against a dummy hash, so neither the body nor the timing tells which part was wrong.
+   */
+  async login(input: LoginDto, client: ClientInfo): Promise<TokenPair> {
+    const tenant = await this.tenants.findBySlug(input.tenant);
+    const user = tenant ? await this.accounts.findForLogin(tenant.id, input.email) : null;
+    const passwordOk = user?.passwordHash
+      ? await this.hasher.verify(user.passwordHash, input.password)
+      : (await this.hasher.verifyDummy(input.password), false);
+
+    const reason = !tenant
+      ? 'unknown_tenant'
+      : !user
+        ? 'unknown_user'
+        : !passwordOk
+          ? 'bad_password'
+          : tenant.status !== 'active'
+            ? 'tenant_suspended'
+            : user.status !== 'active'
+              ? 'user_disabled'
+              : null;
+    if (reason !== null || !tenant || !user) {
+      this.audit.record({
+        action: 'auth.login',
+        outcome: 'failure',
+        tenantId: tenant?.id ?? null,
+        actor: { type: 'user', id: user?.id ?? null },
+        target: { type: 'user', id: user?.id ?? null },
+        metadata: { reason: reason ?? 'unknown' },
+      });
+      throw new AppError(401, ErrorCode.InvalidCredentials, { detail: INVALID_CREDENTIALS_DETAIL });
+    }
+
+    if (this.hasher.needsRehash(user.passwordHash ?? '')) {
+      // The parameters changed since this hash was made; upgrade it while we hold the password.
+      await this.users.update(
+        { id: user.id },
+        { passwordHash: await this.hasher.hash(input.password) },
+      );
+    }
+    const pair = await this.sessions.start(user, 'password', client);
+    await this.users.update({ id: user.id }, { lastLoginAt: new Date() });
+    this.audit.record({
+      action: 'auth.login',
+      outcome: 'success',
+      tenantId: tenant.id,
+      actor: { type: 'user', id: user.id },
+      target: { type: 'user', id: user.id },
+      metadata: { method: 'password' },
+    });
+    return pair;
+  }
+
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    return this.sessions.rotate(refreshToken);
+  }
+
+  /** Ends the session of a refresh token. Unknown tokens are ignored: logout is idempotent. */
+  async logout(refreshToken: string): Promise<void> {
+    const session = await this.sessions.findByRefreshToken(refreshToken);
+    if (!session) return;
+    if (session.revokedAt === null) await this.sessions.revoke(session.id, 'logout');
+    this.audit.record({
+      action: 'auth.logout',
+      outcome: 'success',
+      tenantId: session.tenantId,
+      actor: { type: 'user', id: session.userId },
+      target: { type: 'session', id: session.id },
+    });
+  }
+
+  async logoutAll(auth: Principal): Promise<void> {
+    const userId = this.requireUser(auth);
+    const count = await this.sessions.revokeAllOfUser(userId, 'logout_all');
+    this.audit.record({
+      action: 'auth.logout',
+      outcome: 'success',
+      tenantId: auth.tenant.id,
+      target: { type: 'user', id: userId },
+      metadata: { scope: 'all', sessions: count },
+    });
+  }
+
+  async me(auth: Principal): Promise<MeResponseDto> {
+    const userId = this.requireUser(auth);
+    const context = await this.principals.userContext(userId);
+    if (!context) throw AppError.invalidToken();
+    return {
+      user: UserDto.from(context.user, context.roles),
+      tenant: {
+        id: auth.tenant.id,
+        slug: auth.tenant.slug,
+        name: auth.tenant.name,
+        plan: auth.tenant.plan,
+      },
+      roles: [...auth.roles],
+      permissions: packRules(auth.permissions.abilities[0]?.rules ?? []),
+    };
+  }
+
+  private requireUser(auth: Principal): string {
+    if (auth.type !== 'user' || !auth.userId)
+      throw AppError.forbidden('Only a signed-in user can do this.');
+    return auth.userId;
+  }
+}

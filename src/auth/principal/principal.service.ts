@@ -1,0 +1,227 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { LRUCache } from 'lru-cache';
+import type { Repository } from 'typeorm';
+import { InvalidationBus } from '../../common/cache/invalidation-bus';
+import { AppError } from '../../common/errors/app-error';
+import { buildAbility, Permissions } from '../../roles/ability.factory';
+import { builtInRules, isBuiltInRoleName } from '../../roles/permission-catalog';
+import type { PermissionRule } from '../../roles/permission-rule';
+import type { Role } from '../../roles/entities/role.entity';
+import type { Tenant } from '../../tenants/entities/tenant.entity';
+import { User, type UserStatus } from '../../users/entities/user.entity';
+import { Session } from '../entities/session.entity';
+import type { AccessTokenClaims } from '../tokens/access-token-claims';
+import type { Principal, RoleSummary, TenantSummary } from './principal';
+
+/**
+ * How long an instance may act on a cached session, user or tenant before reading it again.
+ * Changes are also pushed through the invalidation bus; this TTL is the bound when a message
+ * is lost, and it is below the 10 s within which a revocation must take effect.
+ */
+export const PRINCIPAL_CACHE_TTL_MS = 5_000;
+
+export interface UserSnapshot {
+  id: string;
+  tenantId: string;
+  email: string;
+  name: string;
+  status: UserStatus;
+  emailVerified: boolean;
+  mfaEnabled: boolean;
+  createdAt: Date;
+  lastLoginAt: Date | null;
+}
+
+/** A user as the request path needs it: who, in which tenant, with which rules. */
+export interface UserContext {
+  user: UserSnapshot;
+  tenant: TenantSummary;
+  roles: RoleSummary[];
+  rules: PermissionRule[];
+  /** Built once per cache entry, for first-party tokens (no scope limit). */
+  permissions: Permissions;
+}
+
+interface SessionState {
+  userId: string;
+  revoked: boolean;
+  expiresAt: number;
+}
+
+export function tenantSummary(tenant: Tenant): TenantSummary {
+  return {
+    id: tenant.id,
+    slug: tenant.slug,
+    name: tenant.name,
+    plan: tenant.plan,
+    status: tenant.status,
+    isRoot: tenant.isRoot,
+  };
+}
+
+/** Stored rules of a role: built-in roles take theirs from the permission catalogue. */
+export function rulesOfRole(
+  role: Pick<Role, 'name' | 'builtIn' | 'permissions'>,
+): PermissionRule[] {
+  return role.builtIn && isBuiltInRoleName(role.name) ? builtInRules(role.name) : role.permissions;
+}
+
+/**
+ * Resolves who is calling, from a verified access token, without a database round trip in the
+ * common case: sessions and user contexts come from short-lived caches that the invalidation
+ * bus clears on every change.
+ */
+@Injectable()
+export class PrincipalService {
+  private readonly sessions = new LRUCache<string, SessionState>({
+    max: 100_000,
+    ttl: PRINCIPAL_CACHE_TTL_MS,
+  });
+  private readonly users = new LRUCache<string, UserContext>({
+    max: 50_000,
+    ttl: PRINCIPAL_CACHE_TTL_MS,
+  });
+  private readonly scoped = new LRUCache<string, Permissions>({
+    max: 10_000,
+    ttl: PRINCIPAL_CACHE_TTL_MS,
+  });
+
+  constructor(
+    @InjectRepository(User) private readonly userRepository: Repository<User>,
+    @InjectRepository(Session) private readonly sessionRepository: Repository<Session>,
+    bus: InvalidationBus,
+  ) {
+    bus.on('session', (sid) => this.sessions.delete(sid));
+    bus.on('user', (userId) => {
+      this.users.delete(userId);
+      this.scoped.clear();
+    });
+    bus.on('tenant', (tenantId) => {
+      for (const [userId, context] of this.users.entries()) {
+        if (context.tenant.id === tenantId) this.users.delete(userId);
+      }
+      this.scoped.clear();
+    });
+  }
+
+  /** The principal of a user's access token, or 401 when its session, user or tenant is no longer valid. */
+  async forUserToken(claims: AccessTokenClaims): Promise<Principal> {
+    const [context, session] = await Promise.all([
+      this.userContext(claims.sub),
+      claims.sid ? this.sessionState(claims.sid) : Promise.resolve(null),
+    ]);
+    if (!context || context.tenant.id !== claims.tid)
+      throw AppError.invalidToken('The access token is not valid.');
+    if (claims.sid) {
+      if (
+        !session ||
+        session.userId !== claims.sub ||
+        session.revoked ||
+        session.expiresAt <= Date.now()
+      ) {
+        throw AppError.invalidToken('The session has ended.');
+      }
+    } else if (!claims.scope) {
+      // First-party user tokens always belong to a session.
+      throw AppError.invalidToken('The access token is not valid.');
+    }
+    this.assertActive(context);
+    const scopes = claims.scope !== undefined ? claims.scope.split(' ').filter(Boolean) : null;
+    return {
+      type: 'user',
+      id: context.user.id,
+      tenant: context.tenant,
+      userId: context.user.id,
+      sessionId: claims.sid ?? null,
+      scopes,
+      roles: context.roles,
+      ruleSets: [context.rules],
+      permissions: scopes === null ? context.permissions : this.scopedPermissions(context, scopes),
+    };
+  }
+
+  /** Throws 401 unless the user and its tenant may act. */
+  assertActive(context: UserContext): void {
+    if (context.user.status !== 'active' || context.tenant.status !== 'active') {
+      throw AppError.invalidToken('The account is not active.');
+    }
+  }
+
+  /** The cached context of a live (not deleted) user, or null. */
+  async userContext(userId: string): Promise<UserContext | null> {
+    const cached = this.users.get(userId);
+    if (cached) return cached;
+    const user = await this.userRepository
+      .createQueryBuilder('user')
+      .innerJoinAndSelect('user.tenant', 'tenant')
+      .leftJoinAndSelect('user.roles', 'role')
+      .where('user.id = :userId', { userId })
+      .andWhere('user.deletedAt IS NULL')
+      .getOne();
+    if (!user?.tenant) return null;
+    const roles = [...(user.roles ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+    const rules = roles.flatMap(rulesOfRole);
+    const tenant = tenantSummary(user.tenant);
+    const context: UserContext = {
+      user: {
+        id: user.id,
+        tenantId: user.tenantId,
+        email: user.email,
+        name: user.name,
+        status: user.status,
+        emailVerified: user.emailVerified,
+        mfaEnabled: user.mfaEnabled,
+        createdAt: user.createdAt,
+        lastLoginAt: user.lastLoginAt,
+      },
+      tenant,
+      roles: roles.map((role) => ({ id: role.id, name: role.name })),
+      rules,
+      permissions: new Permissions([
+        buildAbility(rules, {
+          tenantId: tenant.id,
+          tenantIsRoot: tenant.isRoot,
+          userId: user.id,
+          scopes: null,
+        }),
+      ]),
+    };
+    this.users.set(userId, context);
+    return context;
+  }
+
+  private scopedPermissions(context: UserContext, scopes: readonly string[]): Permissions {
+    const key = `${context.user.id} ${[...scopes].sort().join(' ')}`;
+    let permissions = this.scoped.get(key);
+    if (!permissions) {
+      permissions = new Permissions([
+        buildAbility(context.rules, {
+          tenantId: context.tenant.id,
+          tenantIsRoot: context.tenant.isRoot,
+          userId: context.user.id,
+          scopes,
+        }),
+      ]);
+      this.scoped.set(key, permissions);
+    }
+    return permissions;
+  }
+
+  private async sessionState(sid: string): Promise<SessionState | null> {
+    const cached = this.sessions.get(sid);
+    if (cached) return cached;
+    const session = await this.sessionRepository.findOne({
+      where: { id: sid },
+      select: { id: true, userId: true, revokedAt: true, expiresAt: true },
+    });
+    if (!session) return null;
+    const state: SessionState = {
+      userId: session.userId,
+      revoked: session.revokedAt !== null,
+      expiresAt: session.expiresAt.getTime(),
+    };
+    this.sessions.set(sid, state);
+    return state;
+  }
+}

@@ -1,0 +1,163 @@
+import { Injectable } from '@nestjs/common';
+import {
+  type CryptoKey,
+  errors as joseErrors,
+  jwtVerify,
+  type JWTHeaderParameters,
+  type JWTPayload,
+  SignJWT,
+} from 'jose';
+import { LRUCache } from 'lru-cache';
+import { createHash, createSecretKey, type KeyObject } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
+import { AppConfig } from '../../config/app-config';
+import { AppError } from '../../common/errors/app-error';
+import { ErrorCode } from '../../common/errors/error-code';
+import { KeyStoreService } from '../keys/key-store.service';
+import type { AccessTokenClaims } from './access-token-claims';
+
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+const CLOCK_TOLERANCE_S = 5;
+/** Header members that would make a verifier fetch or trust keys named by the token itself. */
+const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
+
+export interface IssuedAccessToken {
+  token: string;
+  expiresIn: number;
+  jti: string;
+}
+
+/**
+ * Signs and verifies access tokens. Verification pins everything a token could otherwise
+ * choose: the algorithm (the configured one only, so `none` and HS/RS confusion fail), the key
+ * (by `kid`, from our own store), issuer, audience, `typ` (an ID token is not an access token)
+ * and lifetime.
+ *
+ * Verified tokens are cached until they expire: an ES256 signature check costs about 125 µs,
+ * which would otherwise dominate a protected read. The cache holds only the claims of tokens
+ * that verified; revocation is checked separately on every request, against the session.
+ */
+@Injectable()
+export class AccessTokenService {
+  private readonly verified = new LRUCache<string, AccessTokenClaims>({ max: 50_000 });
+  private readonly hsKey: KeyObject | null;
+  private readonly hsKid: string | null;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly keyStore: KeyStoreService,
+  ) {
+    const secret = config.tokens.jwtSecret;
+    this.hsKey = secret ? createSecretKey(Buffer.from(secret, 'utf8')) : null;
+    // A stable, non-reversible name for the shared secret.
+    this.hsKid = secret
+      ? `hs-${createHash('sha256').update(secret).digest('base64url').slice(0, 16)}`
+      : null;
+  }
+
+  async issue(claims: {
+    sub: string;
+    tid: string;
+    sid?: string;
+    scope?: string;
+  }): Promise<IssuedAccessToken> {
+    const ttl = this.config.tokens.accessTokenTtl;
+    const jti = uuidv7();
+    const payload: JWTPayload = { tid: claims.tid };
+    if (claims.sid) payload.sid = claims.sid;
+    if (claims.scope) payload.scope = claims.scope;
+    const builder = new SignJWT(payload)
+      .setIssuer(this.config.tokens.issuer)
+      .setAudience(this.config.tokens.audience)
+      .setSubject(claims.sub)
+      .setIssuedAt()
+      .setExpirationTime(`${ttl}s`)
+      .setJti(jti);
+    let token: string;
+    if (this.hsKey && this.hsKid) {
+      token = await builder
+        .setProtectedHeader({ alg: 'HS256', kid: this.hsKid, typ: ACCESS_TOKEN_TYPE })
+        .sign(this.hsKey);
+    } else {
+      const key = this.keyStore.activeKey();
+      token = await builder
+        .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: ACCESS_TOKEN_TYPE })
+        .sign(key.privateKey);
+    }
+    return { token, expiresIn: ttl, jti };
+  }
+
+  /** Returns the claims of a valid token, or throws 401 `invalid_token` / `token_expired`. */
+  async verify(token: string): Promise<AccessTokenClaims> {
+    const cached = this.verified.get(token);
+    if (cached) {
+      if (cached.exp + CLOCK_TOLERANCE_S > Date.now() / 1000) return cached;
+      this.verified.delete(token);
+      throw new AppError(401, ErrorCode.TokenExpired, { detail: 'The access token has expired.' });
+    }
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, (header) => this.resolveKey(header), {
+        algorithms: [this.config.tokens.alg],
+        issuer: this.config.tokens.issuer,
+        audience: this.config.tokens.audience,
+        typ: ACCESS_TOKEN_TYPE,
+        clockTolerance: CLOCK_TOLERANCE_S,
+        requiredClaims: ['sub', 'tid', 'iat', 'exp', 'jti'],
+      }));
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) {
+        throw new AppError(401, ErrorCode.TokenExpired, {
+          detail: 'The access token has expired.',
+        });
+      }
+      throw AppError.invalidToken('The access token is not valid.');
+    }
+    const claims = this.toClaims(payload);
+    const ttlMs = (claims.exp - Date.now() / 1000) * 1000;
+    if (ttlMs > 0) this.verified.set(token, claims, { ttl: Math.ceil(ttlMs) });
+    return claims;
+  }
+
+  private async resolveKey(header: JWTHeaderParameters): Promise<CryptoKey | KeyObject> {
+    if (FORBIDDEN_HEADERS.some((name) => name in header) || typeof header.kid !== 'string') {
+      throw new joseErrors.JWSInvalid('unacceptable header');
+    }
+    if (this.hsKey) {
+      if (header.kid !== this.hsKid) throw new joseErrors.JWKSNoMatchingKey();
+      return this.hsKey;
+    }
+    const key = await this.keyStore.findKey(header.kid);
+    if (!key || key.alg !== header.alg) throw new joseErrors.JWKSNoMatchingKey();
+    return key.publicKey;
+  }
+
+  private toClaims(payload: JWTPayload): AccessTokenClaims {
+    const { iss, aud, sub, tid, sid, iat, exp, jti, scope, client_id: clientId } = payload;
+    if (
+      typeof iss !== 'string' ||
+      typeof sub !== 'string' ||
+      typeof tid !== 'string' ||
+      typeof iat !== 'number' ||
+      typeof exp !== 'number' ||
+      typeof jti !== 'string' ||
+      (sid !== undefined && typeof sid !== 'string') ||
+      (scope !== undefined && typeof scope !== 'string') ||
+      (clientId !== undefined && typeof clientId !== 'string')
+    ) {
+      throw AppError.invalidToken('The access token is not valid.');
+    }
+    return {
+      iss,
+      aud: Array.isArray(aud) ? (aud[0] ?? '') : (aud ?? ''),
+      sub,
+      tid,
+      iat,
+      exp,
+      jti,
+      ...(sid !== undefined ? { sid } : {}),
+      ...(scope !== undefined ? { scope } : {}),
+      ...(clientId !== undefined ? { client_id: clientId } : {}),
+    };
+  }
+}

@@ -1,0 +1,194 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, IsNull, type Repository } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { AuditService } from '../../audit/audit.service';
+import { InvalidationBus } from '../../common/cache/invalidation-bus';
+import { randomSecret, sha256Hex } from '../../common/crypto/tokens';
+import { AppError } from '../../common/errors/app-error';
+import type { ClientInfo } from '../../common/http/request-context';
+import { AppConfig } from '../../config/app-config';
+import { TransactionRunner } from '../../database/transaction-runner';
+import { RefreshToken } from '../entities/refresh-token.entity';
+import { Session } from '../entities/session.entity';
+import { PrincipalService } from '../principal/principal.service';
+import { AccessTokenService } from './access-token.service';
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+}
+
+export type SessionMethod = 'password' | 'mfa' | 'social' | 'sso' | 'invite';
+
+/**
+ * Sessions and their refresh-token families.
+ *
+ * Refresh tokens are opaque, stored as SHA-256, and rotated on every use. A token that was
+ * already rotated and is presented again means two parties hold it: the whole family is
+ * revoked (OAuth 2.0 Security BCP §4.14), and the party that refreshed first loses its tokens
+ * too. Rotation is one conditional UPDATE, so of N concurrent uses exactly one wins on either
+ * engine; the others are treated as reuse.
+ */
+@Injectable()
+export class SessionService {
+  private readonly logger = new Logger(SessionService.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly accessTokens: AccessTokenService,
+    private readonly principals: PrincipalService,
+    private readonly transactions: TransactionRunner,
+    private readonly bus: InvalidationBus,
+    private readonly audit: AuditService,
+    @InjectRepository(Session) private readonly sessions: Repository<Session>,
+    @InjectRepository(RefreshToken) private readonly refreshTokens: Repository<RefreshToken>,
+  ) {}
+
+  /** Opens a session for a user who has just proved who they are, and issues its first pair. */
+  async start(
+    user: { id: string; tenantId: string },
+    method: SessionMethod,
+    client: ClientInfo,
+  ): Promise<TokenPair> {
+    const now = new Date();
+    const session = Object.assign(new Session(), {
+      id: uuidv7(),
+      tenantId: user.tenantId,
+      userId: user.id,
+      method,
+      ip: client.ip,
+      userAgent: client.userAgent,
+      createdAt: now,
+      lastUsedAt: now,
+      expiresAt: new Date(now.getTime() + this.config.tokens.sessionMaxAge * 1000),
+      revokedAt: null,
+      revokedReason: null,
+    });
+    const refreshToken = randomSecret();
+    await this.transactions.run(async (manager) => {
+      await manager.insert(Session, session);
+      await manager.insert(RefreshToken, this.newRefreshRow(session, refreshToken, now));
+    });
+    return this.pair(session, refreshToken);
+  }
+
+  /** Exchanges a refresh token for a new pair; see the class comment for reuse. */
+  async rotate(presented: string): Promise<TokenPair> {
+    const row = await this.refreshTokens.findOne({
+      where: { tokenHash: sha256Hex(presented) },
+      relations: { session: true },
+    });
+    const session = row?.session;
+    if (!row || !session) throw AppError.invalidToken('The refresh token is not valid.');
+    const now = new Date();
+
+    if (row.rotatedAt !== null) {
+      await this.onReuse(session);
+      throw AppError.invalidToken('The refresh token is not valid.');
+    }
+    if (session.revokedAt !== null || session.expiresAt <= now || row.expiresAt <= now) {
+      throw AppError.invalidToken('The refresh token is not valid.');
+    }
+    const context = await this.principals.userContext(session.userId);
+    if (!context) throw AppError.invalidToken('The refresh token is not valid.');
+    this.principals.assertActive(context);
+
+    // The race is decided here: only one UPDATE can see rotated_at still NULL.
+    const claimed = await this.refreshTokens.update(
+      { id: row.id, rotatedAt: IsNull() },
+      { rotatedAt: now },
+    );
+    if (claimed.affected !== 1) {
+      await this.onReuse(session);
+      throw AppError.invalidToken('The refresh token is not valid.');
+    }
+
+    const refreshToken = randomSecret();
+    await this.refreshTokens.insert(this.newRefreshRow(session, refreshToken, now));
+    await this.sessions.update({ id: session.id }, { lastUsedAt: now });
+    this.audit.record({
+      action: 'auth.refresh',
+      outcome: 'success',
+      tenantId: session.tenantId,
+      actor: { type: 'user', id: session.userId },
+      target: { type: 'session', id: session.id },
+    });
+    return this.pair(session, refreshToken);
+  }
+
+  /** The session a refresh token belongs to, whatever its state; null when unknown. */
+  async findByRefreshToken(presented: string): Promise<Session | null> {
+    const row = await this.refreshTokens.findOne({
+      where: { tokenHash: sha256Hex(presented) },
+      relations: { session: true },
+    });
+    return row?.session ?? null;
+  }
+
+  async revoke(sessionId: string, reason: string): Promise<void> {
+    await this.sessions.update(
+      { id: sessionId, revokedAt: IsNull() },
+      { revokedAt: new Date(), revokedReason: reason },
+    );
+    this.bus.publish('session', sessionId);
+  }
+
+  /** Revokes every live session of a user, or all but one; answers how many. */
+  async revokeAllOfUser(userId: string, reason: string, exceptSessionId?: string): Promise<number> {
+    const live = await this.sessions.find({
+      where: { userId, revokedAt: IsNull() },
+      select: { id: true },
+    });
+    const ids = live.map((session) => session.id).filter((id) => id !== exceptSessionId);
+    if (ids.length === 0) return 0;
+    await this.sessions.update(
+      { id: In(ids), revokedAt: IsNull() },
+      { revokedAt: new Date(), revokedReason: reason },
+    );
+    for (const id of ids) this.bus.publish('session', id);
+    return ids.length;
+  }
+
+  private async onReuse(session: Session): Promise<void> {
+    if (session.revokedAt === null) {
+      await this.revoke(session.id, 'refresh_reuse');
+      this.logger.warn(`Refresh token reuse detected; session ${session.id} revoked`);
+    }
+    this.audit.record({
+      action: 'auth.refresh.reuse_detected',
+      outcome: 'failure',
+      tenantId: session.tenantId,
+      actor: { type: 'user', id: session.userId },
+      target: { type: 'session', id: session.id },
+    });
+  }
+
+  private newRefreshRow(session: Session, token: string, now: Date): RefreshToken {
+    const idleEnd = now.getTime() + this.config.tokens.refreshTokenTtl * 1000;
+    return Object.assign(new RefreshToken(), {
+      id: uuidv7(),
+      sessionId: session.id,
+      tokenHash: sha256Hex(token),
+      createdAt: now,
+      expiresAt: new Date(Math.min(idleEnd, session.expiresAt.getTime())),
+      rotatedAt: null,
+    });
+  }
+
+  private async pair(session: Session, refreshToken: string): Promise<TokenPair> {
+    const access = await this.accessTokens.issue({
+      sub: session.userId,
+      tid: session.tenantId,
+      sid: session.id,
+    });
+    return {
+      accessToken: access.token,
+      refreshToken,
+      tokenType: 'Bearer',
+      expiresIn: access.expiresIn,
+    };
+  }
+}

@@ -1,0 +1,59 @@
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiSecurity,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { Action } from '../../roles/permission-rule';
+import { ProblemResponseDto } from '../http/problem-response.dto';
+
+export const ACCESS_METADATA = 'gatehouse:access';
+
+export type AccessRequirement =
+  | { kind: 'public' }
+  | { kind: 'authenticated' }
+  | { kind: 'permission'; action: Action; subject: string };
+
+/** No credentials needed. Every such route says so; the guard refuses routes that say nothing. */
+export function Public(): MethodDecorator & ClassDecorator {
+  return SetMetadata(ACCESS_METADATA, { kind: 'public' } satisfies AccessRequirement);
+}
+
+function authenticatedDocs(): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ApiBearerAuth('bearer'),
+    ApiSecurity('apiKey'),
+    ApiUnauthorizedResponse({
+      description: 'No credentials, or a bad, expired or revoked token',
+      type: ProblemResponseDto,
+    }),
+  );
+}
+
+/** Any authenticated principal; the service decides what it may see (its own sessions, say). */
+export function Authenticated(): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    SetMetadata(ACCESS_METADATA, { kind: 'authenticated' } satisfies AccessRequirement),
+    authenticatedDocs(),
+  );
+}
+
+/**
+ * An authenticated principal whose permissions allow `action` on some `subject` of its tenant.
+ * The service then checks the loaded object itself (`Permissions.assert`).
+ */
+export function Can(action: Action, subject: string): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    SetMetadata(ACCESS_METADATA, {
+      kind: 'permission',
+      action,
+      subject,
+    } satisfies AccessRequirement),
+    authenticatedDocs(),
+    ApiForbiddenResponse({
+      description: `Requires ${action} on ${subject}`,
+      type: ProblemResponseDto,
+    }),
+  );
+}

@@ -1,0 +1,33 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+class FieldErrorDto {
+  @ApiProperty({ example: 'email' })
+  field!: string;
+
+  @ApiProperty({ example: 'must be an email' })
+  message!: string;
+}
+
+/** RFC 9457 problem details, as every non-OAuth error is answered (SPEC §5). */
+export class ProblemResponseDto {
+  @ApiProperty({ example: 'urn:gatehouse:problem:validation_failed' })
+  type!: string;
+
+  @ApiProperty({ example: 'Validation failed' })
+  title!: string;
+
+  @ApiProperty({ example: 400 })
+  status!: number;
+
+  @ApiProperty({ example: 'The request is not valid.' })
+  detail!: string;
+
+  @ApiProperty({ example: 'validation_failed', description: 'Stable machine code' })
+  code!: string;
+
+  @ApiPropertyOptional({ type: [FieldErrorDto] })
+  errors?: FieldErrorDto[];
+
+  @ApiPropertyOptional({ description: 'The X-Request-Id of the answer' })
+  requestId?: string;
+}

@@ -1,0 +1,23 @@
+import type { NextFunction, Request, Response } from 'express';
+import { v7 as uuidv7 } from 'uuid';
+
+const VALID_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+const REQUEST_ID = Symbol('requestId');
+
+type WithRequestId = Request & { [REQUEST_ID]?: string };
+
+/**
+ * Keeps a caller's request id when it is safe to echo into headers and logs, and otherwise
+ * mints one. It runs first, so even a request refused by the body parser has an id.
+ */
+export function requestIdMiddleware(req: Request, res: Response, next: NextFunction): void {
+  const incoming = req.headers['x-request-id'];
+  const id = typeof incoming === 'string' && VALID_REQUEST_ID.test(incoming) ? incoming : uuidv7();
+  (req as WithRequestId)[REQUEST_ID] = id;
+  res.setHeader('X-Request-Id', id);
+  next();
+}
+
+export function requestIdOf(req: Request): string | undefined {
+  return (req as WithRequestId)[REQUEST_ID];
+}

@@ -1,0 +1,53 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import helmet from 'helmet';
+import type { AppConfig } from '../../config/app-config';
+
+/** The JSON API renders nothing: it may load nothing and be framed by nobody. */
+const API_CSP = {
+  defaultSrc: ["'none'"],
+  frameAncestors: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'none'"],
+};
+
+/** Swagger UI: its own scripts and styles only (it injects inline styles), never framed. */
+const DOCS_CSP = {
+  defaultSrc: ["'none'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  fontSrc: ["'self'"],
+  frameAncestors: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'none'"],
+};
+
+/**
+ * Security headers (helmet): CSP by kind of page, HSTS when served over TLS (directly or
+ * behind an https PUBLIC_URL), `nosniff`, `no-referrer`, and `Cache-Control: no-store` by
+ * default, since most answers carry a token or personal data. Pages that set their own CSP
+ * (the OAuth server's HTML) keep it.
+ */
+export function securityHeaders(config: AppConfig): RequestHandler {
+  const overTls = config.http.tls !== null || config.http.publicUrl.startsWith('https://');
+  const common = {
+    hsts: overTls ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    referrerPolicy: { policy: 'no-referrer' as const },
+    crossOriginEmbedderPolicy: false,
+    frameguard: { action: 'deny' as const },
+  };
+  const api = helmet({
+    ...common,
+    contentSecurityPolicy: { useDefaults: false, directives: API_CSP },
+  });
+  const docs = helmet({
+    ...common,
+    contentSecurityPolicy: { useDefaults: false, directives: DOCS_CSP },
+  });
+  return (req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Cache-Control', 'no-store');
+    const isDocs = req.path === '/docs' || req.path.startsWith('/docs/');
+    (isDocs ? docs : api)(req, res, next);
+  };
+}

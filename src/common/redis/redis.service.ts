@@ -1,0 +1,82 @@
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { AppConfig } from '../../config/app-config';
+
+/**
+ * The instance's Redis connections, when `REDIS_URL` is set. Redis is an accelerator and a
+ * coordinator, never a dependency the service dies with: commands fail fast while it is down
+ * (no offline queue), callers fall back to process memory, and the client reconnects by itself.
+ */
+@Injectable()
+export class RedisService implements OnModuleDestroy {
+  private readonly logger = new Logger('Redis');
+  /** Commands (counters, replay caches, publishing). */
+  readonly client: Redis | null;
+  /** A connection in subscriber mode may run no other command, so it is separate. */
+  readonly subscriber: Redis | null;
+  readonly keyPrefix: string;
+  private lastErrorLog = 0;
+
+  constructor(config: AppConfig) {
+    this.keyPrefix = config.redis.keyPrefix;
+    if (!config.redis.url) {
+      this.client = null;
+      this.subscriber = null;
+      return;
+    }
+    const options = {
+      lazyConnect: false,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2000,
+      commandTimeout: 1000,
+      retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+    };
+    this.client = new Redis(config.redis.url, options);
+    // The subscriber queues its SUBSCRIBE until connected and re-subscribes after reconnects.
+    this.subscriber = new Redis(config.redis.url, {
+      ...options,
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      commandTimeout: undefined,
+    });
+    for (const connection of [this.client, this.subscriber]) {
+      connection.on('error', (error: Error) => this.logError(error));
+      connection.on('ready', () => this.logger.log('Connected'));
+    }
+  }
+
+  get enabled(): boolean {
+    return this.client !== null;
+  }
+
+  /** True when commands can be sent right now. */
+  isReady(): boolean {
+    return this.client?.status === 'ready';
+  }
+
+  key(...parts: string[]): string {
+    return `${this.keyPrefix}${parts.join(':')}`;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all(
+      [this.client, this.subscriber].map(async (connection) => {
+        if (!connection) return;
+        try {
+          await connection.quit();
+        } catch {
+          connection.disconnect();
+        }
+      }),
+    );
+  }
+
+  private logError(error: Error): void {
+    // A Redis outage produces an error per reconnect attempt; one line every 10 s is enough.
+    const now = Date.now();
+    if (now - this.lastErrorLog < 10_000) return;
+    this.lastErrorLog = now;
+    this.logger.warn(`Redis unavailable (${error.message}); falling back to process memory`);
+  }
+}

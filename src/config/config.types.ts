@@ -1,0 +1,98 @@
+export const JWT_ALGORITHMS = ['ES256', 'RS256', 'EdDSA', 'HS256'] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+export interface HttpConfig {
+  readonly port: number;
+  readonly host: string;
+  /** External base URL without a trailing slash. */
+  readonly publicUrl: string;
+  readonly trustProxy: boolean;
+  readonly corsOrigins: readonly string[];
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | null;
+  /** Where social and SSO logins may send the browser back to (exact, query string ignored). */
+  readonly appRedirectAllowlist: readonly string[];
+}
+
+export interface DatabaseConfig {
+  readonly kind: 'sqlite' | 'postgres';
+  /** PostgreSQL connection URL; null on SQLite. */
+  readonly url: string | null;
+  /** SQLite file, or `:memory:`; null on PostgreSQL. */
+  readonly path: string | null;
+}
+
+export interface RedisConfig {
+  /** null: caches and counters live in process memory. */
+  readonly url: string | null;
+  /** Prefix of every key and channel, so that several deployments (or test runs) can share one Redis. */
+  readonly keyPrefix: string;
+}
+
+export interface TokenConfig {
+  /** `PUBLIC_URL/oidc`: one issuer for every access token, whoever minted it. */
+  readonly issuer: string;
+  readonly audience: string;
+  readonly alg: JwtAlgorithm;
+  /** Only with HS256. */
+  readonly jwtSecret: string | null;
+  readonly accessTokenTtl: number;
+  readonly refreshTokenTtl: number;
+  readonly sessionMaxAge: number;
+}
+
+export interface RateLimitRule {
+  /** Requests allowed per window. */
+  readonly limit: number;
+  /** Window length in seconds. */
+  readonly ttl: number;
+}
+
+export interface RateLimitConfig {
+  /** Per client IP, for routes that carry no credentials. */
+  readonly anonymous: RateLimitRule;
+  /** Per user or API key, by the plan of its tenant. */
+  readonly tiers: Readonly<Record<'free' | 'pro' | 'enterprise', RateLimitRule>>;
+  /** Stricter limits on the credential routes, per client IP. */
+  readonly routes: Readonly<
+    Record<'login' | 'register' | 'passwordForgot' | 'passwordReset' | 'refresh', RateLimitRule>
+  >;
+}
+
+export interface SecurityConfig {
+  /** Material HKDF turns into the AES-256-GCM key for secrets at rest. */
+  readonly keyEncryptionKey: string;
+  /** null when `RATE_LIMITS=off`. */
+  readonly rateLimits: RateLimitConfig | null;
+  readonly lockoutThreshold: number;
+}
+
+export interface BootstrapConfig {
+  readonly tenantSlug: string;
+  readonly adminEmail: string;
+  /** null: a password is generated and printed once. */
+  readonly adminPassword: string | null;
+}
+
+export interface MailConfig {
+  /** null: mails are logged instead of sent. */
+  readonly smtpUrl: string | null;
+  readonly from: string;
+}
+
+export interface OidcProviderSettings {
+  readonly name: string;
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+export interface SocialConfig {
+  readonly google: { readonly clientId: string; readonly clientSecret: string } | null;
+  readonly github: { readonly clientId: string; readonly clientSecret: string } | null;
+  readonly oidcProviders: readonly OidcProviderSettings[];
+}
+
+export interface LogConfig {
+  readonly level: 'error' | 'warn' | 'info' | 'debug';
+  readonly format: 'json' | 'pretty';
+}

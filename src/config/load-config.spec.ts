@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_RATE_LIMITS } from './rate-limit.defaults';
+import { ConfigError, loadConfig } from './load-config';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('has working defaults for development', () => {
+    const config = loadConfig({});
+    expect(config.env).toBe('development');
+    expect(config.http).toMatchObject({
+      port: 3000,
+      host: '0.0.0.0',
+      publicUrl: 'http://localhost:3000',
+      trustProxy: false,
+      corsOrigins: [],
+    });
+    expect(config.tokens).toMatchObject({
+      issuer: 'http://localhost:3000/oidc',
+      audience: 'http://localhost:3000',
+      alg: 'ES256',
+      accessTokenTtl: 900,
+      refreshTokenTtl: 2_592_000,
+      sessionMaxAge: 7_776_000,
+    });
+    expect(config.database).toEqual({ kind: 'sqlite', url: null, path: './data/gatehouse.sqlite' });
+    expect(config.security.rateLimits).toEqual(DEFAULT_RATE_LIMITS);
+    expect(config.security.lockoutThreshold).toBe(10);
+    expect(config.log).toEqual({ level: 'info', format: 'pretty' });
+    expect(config.warnings.join()).toContain('KEY_ENCRYPTION_KEY');
+  });
+
+  it('reports every problem at once, one line each, without echoing secrets', () => {
+    const found = problems({
+      PORT: 'eighty',
+      JWT_ALG: 'none',
+      DATABASE_URL: 'mysql://user:hunter2@db/x',
+      KEY_ENCRYPTION_KEY: 'short',
+      ACCESS_TOKEN_TTL: '-5',
+      CORS_ORIGINS: 'https://ok.example,not a url',
+      LOG_LEVEL: 'loud',
+    });
+    expect(found).toHaveLength(7);
+    expect(found.join('\n')).not.toContain('hunter2');
+    expect(found.join('\n')).not.toContain('short');
+    expect(found.some((line) => line.startsWith('PORT '))).toBe(true);
+    expect(found.some((line) => line.startsWith('JWT_ALG '))).toBe(true);
+  });
+
+  it('production refuses a missing key-encryption key, wildcard CORS and SQLite', () => {
+    const found = problems({ NODE_ENV: 'production', CORS_ORIGINS: '*' });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^KEY_ENCRYPTION_KEY is required in production/),
+        expect.stringMatching(/^CORS_ORIGINS must not be a wildcard in production/),
+        expect.stringMatching(/^DATABASE_URL is required in production/),
+      ]),
+    );
+    const allowed = loadConfig({
+      NODE_ENV: 'production',
+      KEY_ENCRYPTION_KEY: 'k'.repeat(40),
+      ALLOW_SQLITE_IN_PRODUCTION: 'true',
+    });
+    expect(allowed.database.kind).toBe('sqlite');
+    expect(allowed.warnings.join()).toContain('TLS');
+  });
+
+  it('HS256 needs a secret of at least 32 bytes', () => {
+    expect(problems({ JWT_ALG: 'HS256' })).toEqual([expect.stringMatching(/^JWT_SECRET/)]);
+    expect(problems({ JWT_ALG: 'HS256', JWT_SECRET: 's'.repeat(31) })).toHaveLength(1);
+    expect(loadConfig({ JWT_ALG: 'HS256', JWT_SECRET: 's'.repeat(32) }).tokens.jwtSecret).toBe(
+      's'.repeat(32),
+    );
+  });
+
+  it('RATE_LIMITS: off, or a deep override checked field by field', () => {
+    expect(loadConfig({ RATE_LIMITS: 'off' }).security.rateLimits).toBeNull();
+    const merged = loadConfig({
+      RATE_LIMITS: '{"tiers":{"pro":{"limit":5}},"routes":{"login":{"ttl":30}}}',
+    }).security.rateLimits;
+    expect(merged?.tiers.pro).toEqual({ limit: 5, ttl: 60 });
+    expect(merged?.routes.login).toEqual({
+      limit: DEFAULT_RATE_LIMITS.routes.login.limit,
+      ttl: 30,
+    });
+    expect(problems({ RATE_LIMITS: '{"tiers":{"gold":{"limit":1}}}' })).toEqual([
+      'RATE_LIMITS.tiers.gold is unknown',
+    ]);
+    expect(problems({ RATE_LIMITS: '{"anonymous":{"limit":0}}' })).toEqual([
+      expect.stringMatching(/anonymous.limit/),
+    ]);
+    expect(problems({ RATE_LIMITS: '{' })).toEqual(['RATE_LIMITS must be valid JSON']);
+  });
+
+  it('PostgreSQL when DATABASE_URL is set; API_AUDIENCE defaults to PUBLIC_URL', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u@h/db',
+      PUBLIC_URL: 'https://id.example.com/',
+    });
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@h/db', path: null });
+    expect(config.tokens.issuer).toBe('https://id.example.com/oidc');
+    expect(config.tokens.audience).toBe('https://id.example.com');
+  });
+
+  it('OIDC_PROVIDERS is a validated JSON list', () => {
+    const config = loadConfig({
+      OIDC_PROVIDERS:
+        '[{"name":"okta","issuer":"https://okta.example/","clientId":"a","clientSecret":"b"}]',
+    });
+    expect(config.social.oidcProviders).toEqual([
+      { name: 'okta', issuer: 'https://okta.example', clientId: 'a', clientSecret: 'b' },
+    ]);
+    expect(problems({ OIDC_PROVIDERS: '[{"name":"Bad Name"}]' })).toHaveLength(1);
+    expect(problems({ GOOGLE_CLIENT_ID: 'x' })).toEqual([
+      'GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET must be set together',
+    ]);
+  });
+});

@@ -1,0 +1,21 @@
+import type { RateLimitConfig } from './config.types';
+
+/**
+ * Default limits; `RATE_LIMITS` overrides any part of this object (a deep merge), and the README
+ * documents the same values. Windows are in seconds.
+ */
+export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
+  anonymous: { limit: 120, ttl: 60 },
+  tiers: {
+    free: { limit: 600, ttl: 60 },
+    pro: { limit: 3000, ttl: 60 },
+    enterprise: { limit: 12000, ttl: 60 },
+  },
+  routes: {
+    login: { limit: 20, ttl: 60 },
+    register: { limit: 10, ttl: 60 },
+    passwordForgot: { limit: 5, ttl: 60 },
+    passwordReset: { limit: 10, ttl: 60 },
+    refresh: { limit: 60, ttl: 60 },
+  },
+};

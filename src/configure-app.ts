@@ -1,0 +1,70 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Request } from 'express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { WINSTON_MODULE_NEST_PROVIDER } from 'nest-winston';
+import { ClsMiddleware } from 'nestjs-cls';
+import { clientInfoOf } from './common/http/request-context';
+import { ProblemDetailsFilter } from './common/filters/problem-details.filter';
+import { bodyParsers } from './common/middleware/body-parsers';
+import { corsOptions } from './common/middleware/cors';
+import { requestIdMiddleware, requestIdOf } from './common/middleware/request-id.middleware';
+import { securityHeaders } from './common/middleware/security-headers';
+import { createValidationPipe } from './common/pipes/validation.pipe';
+import { AppConfig } from './config/app-config';
+
+/** Paths that parse their own bodies. */
+const OWN_BODY_PARSING = ['/oidc'];
+
+/**
+ * The one place that sets up the HTTP pipeline. `main.ts` and every e2e test call it, so the
+ * tests exercise exactly what production runs. Order matters: the request id first (every
+ * answer carries it, even a refused body), then the async context, headers, CORS, and only
+ * then the body parsers.
+ */
+export function configureApp(app: NestExpressApplication): void {
+  const config = app.get(AppConfig);
+  app.useLogger(app.get(WINSTON_MODULE_NEST_PROVIDER));
+
+  // X-Forwarded-For counts only behind a proxy the operator declared, and only one hop of it.
+  app.set('trust proxy', config.http.trustProxy ? 1 : false);
+  app.disable('x-powered-by');
+
+  app.use(requestIdMiddleware);
+  app.use(
+    new ClsMiddleware({
+      generateId: true,
+      idGenerator: (req: Request) => requestIdOf(req) ?? '',
+      setup: (cls, req: Request) => cls.set('client', clientInfoOf(req)),
+      resolveProxyProviders: false,
+      initializePlugins: false,
+    }).use,
+  );
+  app.use(securityHeaders(config));
+  app.enableCors(corsOptions(config));
+  for (const parser of bodyParsers(OWN_BODY_PARSING)) app.use(parser);
+
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalPipes(createValidationPipe());
+  setupOpenApi(app, config);
+  app.enableShutdownHooks();
+}
+
+function setupOpenApi(app: NestExpressApplication, config: AppConfig): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Gatehouse')
+      .setDescription(
+        'Multi-tenant authentication and authorization. Errors are RFC 9457 problem details with a stable `code`.',
+      )
+      .setVersion('1')
+      .addServer(config.http.publicUrl)
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'apiKey')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    yamlDocumentUrl: 'docs-yaml',
+  });
+}

@@ -1,0 +1,57 @@
+import { Column, Entity, Index } from 'typeorm';
+import { JsonColumn, TimestampColumn, UuidPrimaryColumn } from '../../database/columns';
+
+export const TENANT_PLANS = ['free', 'pro', 'enterprise'] as const;
+export type TenantPlan = (typeof TENANT_PLANS)[number];
+
+export const TENANT_STATUSES = ['active', 'suspended'] as const;
+export type TenantStatus = (typeof TENANT_STATUSES)[number];
+
+export interface TenantSettings {
+  allowSignup: boolean;
+  requireEmailVerification: boolean;
+  requireMfaForAdmins: boolean;
+  /** null: every provider configured on the instance. */
+  socialProviders: string[] | null;
+  ssoRequired: boolean;
+}
+
+export const DEFAULT_TENANT_SETTINGS: Readonly<TenantSettings> = Object.freeze({
+  allowSignup: true,
+  requireEmailVerification: false,
+  requireMfaForAdmins: false,
+  socialProviders: null,
+  ssoRequired: false,
+});
+
+@Entity('tenants')
+@Index('uq_tenants_slug', ['slug'], { unique: true })
+export class Tenant {
+  @UuidPrimaryColumn()
+  id!: string;
+
+  @Column({ type: 'varchar', length: 40 })
+  slug!: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  name!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  plan!: TenantPlan;
+
+  @Column({ type: 'varchar', length: 16 })
+  status!: TenantStatus;
+
+  /** The platform's own tenant: the only one where `platform-admin` exists. */
+  @Column({ type: 'boolean' })
+  isRoot!: boolean;
+
+  @JsonColumn()
+  settings!: TenantSettings;
+
+  @TimestampColumn()
+  createdAt!: Date;
+
+  @TimestampColumn()
+  updatedAt!: Date;
+}

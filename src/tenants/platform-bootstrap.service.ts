@@ -1,0 +1,109 @@
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { AuditService } from '../audit/audit.service';
+import { AppConfig } from '../config/app-config';
+import { withDatabaseLock } from '../database/database-lock';
+import { TransactionRunner } from '../database/transaction-runner';
+import { createBuiltInRoles } from '../roles/built-in-roles';
+import { UserAccountsService } from '../users/user-accounts.service';
+import { DEFAULT_TENANT_SETTINGS, Tenant } from './entities/tenant.entity';
+
+/**
+ * First start: the root tenant, its built-in roles and the first platform admin. Runs under a
+ * database lock and only when no root tenant exists, so a restart (or a second instance
+ * starting at the same moment) changes nothing.
+ */
+@Injectable()
+export class PlatformBootstrapService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Bootstrap');
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly accounts: UserAccountsService,
+    private readonly transactions: TransactionRunner,
+    private readonly audit: AuditService,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await withDatabaseLock(this.dataSource, 'bootstrap', async () => {
+      if (await this.dataSource.getRepository(Tenant).exists({ where: { isRoot: true } })) return;
+      const { tenantSlug, adminEmail, adminPassword } = this.config.bootstrap;
+      const password = adminPassword ?? randomBytes(18).toString('base64url');
+      const passwordHash = await this.accounts.hashPassword(
+        password,
+        adminEmail,
+        'BOOTSTRAP_ADMIN_PASSWORD',
+      );
+      const now = new Date();
+      const tenant = Object.assign(new Tenant(), {
+        id: uuidv7(),
+        slug: tenantSlug,
+        name: 'Platform',
+        plan: 'enterprise' as const,
+        status: 'active' as const,
+        isRoot: true,
+        // Nobody registers into the platform's own tenant (SPEC §13).
+        settings: { ...DEFAULT_TENANT_SETTINGS, allowSignup: false },
+        createdAt: now,
+        updatedAt: now,
+      });
+      const admin = await this.transactions.run(async (manager) => {
+        await manager.insert(Tenant, tenant);
+        await createBuiltInRoles(manager, tenant.id, true);
+        return this.accounts.create(
+          manager,
+          {
+            tenantId: tenant.id,
+            email: adminEmail,
+            name: 'Platform admin',
+            emailVerified: true,
+            roleNames: ['platform-admin'],
+          },
+          passwordHash,
+        );
+      });
+      this.audit.record({
+        action: 'tenant.created',
+        outcome: 'success',
+        tenantId: tenant.id,
+        actor: { type: 'system', id: null },
+        target: { type: 'tenant', id: tenant.id },
+        metadata: { slug: tenant.slug, bootstrap: true },
+      });
+      this.audit.record({
+        action: 'user.created',
+        outcome: 'success',
+        tenantId: tenant.id,
+        actor: { type: 'system', id: null },
+        target: { type: 'user', id: admin.id },
+        metadata: { roles: ['platform-admin'], bootstrap: true },
+      });
+      this.logger.log(`Created root tenant "${tenant.slug}" and platform admin ${adminEmail}`);
+      if (!adminPassword) this.printGeneratedPassword(tenantSlug, adminEmail, password);
+    });
+  }
+
+  /**
+   * The generated password goes to the terminal once, never to the structured log: log lines
+   * are shipped and kept, and a password must not be.
+   */
+  private printGeneratedPassword(tenant: string, email: string, password: string): void {
+    process.stdout.write(
+      [
+        '',
+        '================================================================',
+        ' Gatehouse first start: platform admin created',
+        `   tenant:   ${tenant}`,
+        `   email:    ${email}`,
+        `   password: ${password}`,
+        ' This password is shown only once. Sign in and change it.',
+        '================================================================',
+        '',
+      ].join('\n') + '\n',
+    );
+  }
+}

@@ -1,0 +1,72 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { User } from '../entities/user.entity';
+
+export class RoleRefDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ example: 'member' })
+  name!: string;
+}
+
+/** A user as the API shows it. Built field by field: hashes and secrets cannot slip out. */
+export class UserDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  tenantId!: string;
+
+  @ApiProperty({ example: 'ada@example.com' })
+  email!: string;
+
+  @ApiProperty({ example: 'Ada Lovelace' })
+  name!: string;
+
+  @ApiProperty({ enum: ['active', 'disabled'] })
+  status!: 'active' | 'disabled';
+
+  @ApiProperty()
+  emailVerified!: boolean;
+
+  @ApiProperty()
+  mfaEnabled!: boolean;
+
+  @ApiProperty({ type: [RoleRefDto] })
+  roles!: RoleRefDto[];
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+
+  @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String })
+  lastLoginAt!: string | null;
+
+  static from(
+    user: Pick<
+      User,
+      | 'id'
+      | 'tenantId'
+      | 'email'
+      | 'name'
+      | 'status'
+      | 'emailVerified'
+      | 'mfaEnabled'
+      | 'createdAt'
+      | 'lastLoginAt'
+    >,
+    roles: readonly { id: string; name: string }[],
+  ): UserDto {
+    return {
+      id: user.id,
+      tenantId: user.tenantId,
+      email: user.email,
+      name: user.name,
+      status: user.status,
+      emailVerified: user.emailVerified,
+      mfaEnabled: user.mfaEnabled,
+      roles: roles.map((role) => ({ id: role.id, name: role.name })),
+      createdAt: user.createdAt.toISOString(),
+      lastLoginAt: user.lastLoginAt ? user.lastLoginAt.toISOString() : null,
+    };
+  }
+}

@@ -1,0 +1,115 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { type EntityManager, In, IsNull, type Repository } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { passwordProblem } from '../auth/passwords/password-policy';
+import { PasswordHasher } from '../auth/passwords/password-hasher.service';
+import { AppError } from '../common/errors/app-error';
+import { Role } from '../roles/entities/role.entity';
+import { User } from './entities/user.entity';
+
+export interface NewAccount {
+  tenantId: string;
+  email: string;
+  name?: string;
+  /** Omitted for invited users and those who sign in only through a provider. */
+  password?: string;
+  emailVerified?: boolean;
+  /** Role ids of the tenant; checked to belong to it. */
+  roleIds?: readonly string[];
+  /** Or built-in role names, resolved in the tenant. */
+  roleNames?: readonly string[];
+}
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/**
+ * Creating accounts, whichever way they come (registration, an admin, an invite, a provider
+ * login, a new tenant's owner): one place enforces the password policy, hashes, checks that
+ * the email is free in the tenant, and attaches the roles.
+ */
+@Injectable()
+export class UserAccountsService {
+  constructor(
+    private readonly hasher: PasswordHasher,
+    @InjectRepository(User) private readonly users: Repository<User>,
+  ) {}
+
+  /** Validates and hashes a password for an account; throws 400 `validation_failed`. */
+  async hashPassword(password: string, email: string, field = 'password'): Promise<string> {
+    const problem = passwordProblem(password, email);
+    if (problem)
+      throw AppError.validation([{ field, message: problem }], 'The password is not acceptable.');
+    return this.hasher.hash(password);
+  }
+
+  /**
+   * Creates the account inside the caller's transaction. The password is hashed before, so no
+   * transaction is held open across argon2.
+   */
+  async create(
+    manager: EntityManager,
+    account: NewAccount,
+    passwordHash: string | null,
+  ): Promise<User> {
+    const email = normaliseEmail(account.email);
+    const taken = await manager.exists(User, {
+      where: { tenantId: account.tenantId, email, deletedAt: IsNull() },
+    });
+    if (taken) throw AppError.conflict('An account with this email already exists.', 'email');
+
+    const roles: Role[] = [];
+    if (account.roleIds?.length) {
+      const found = await manager.find(Role, {
+        where: { tenantId: account.tenantId, id: In([...account.roleIds]) },
+      });
+      if (found.length !== new Set(account.roleIds).size) {
+        throw AppError.validation([{ field: 'roleIds', message: 'contains an unknown role' }]);
+      }
+      roles.push(...found);
+    }
+    if (account.roleNames?.length) {
+      roles.push(
+        ...(await manager.find(Role, {
+          where: { tenantId: account.tenantId, name: In([...account.roleNames]) },
+        })),
+      );
+    }
+
+    const now = new Date();
+    const user = Object.assign(new User(), {
+      id: uuidv7(),
+      tenantId: account.tenantId,
+      email,
+      name: account.name?.trim() ?? '',
+      passwordHash,
+      status: 'active' as const,
+      emailVerified: account.emailVerified ?? false,
+      mfaEnabled: false,
+      mfaSecret: null,
+      createdAt: now,
+      updatedAt: now,
+      lastLoginAt: null,
+      deletedAt: null,
+    });
+    await manager.insert(User, user);
+    if (roles.length > 0) {
+      await manager
+        .createQueryBuilder()
+        .relation(User, 'roles')
+        .of(user.id)
+        .add(roles.map((role) => role.id));
+    }
+    user.roles = roles;
+    return user;
+  }
+
+  /** The live account with this email in the tenant, with its password hash, or null. */
+  findForLogin(tenantId: string, email: string): Promise<User | null> {
+    return this.users.findOne({
+      where: { tenantId, email: normaliseEmail(email), deletedAt: IsNull() },
+    });
+  }
+}

@@ -1,0 +1,42 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+
+export interface TestDatabase {
+  /** Environment entries that point an app at this database. */
+  env: Record<string, string>;
+  drop(): Promise<void>;
+}
+
+/**
+ * A database of its own for one test file. On PostgreSQL (DATABASE_URL set) a fresh database
+ * with a unique name is created next to the given one and dropped afterwards, so parallel
+ * files and concurrent CI runs cannot see each other. On SQLite a file in memory does the same.
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const baseUrl = process.env.DATABASE_URL?.trim();
+  if (!baseUrl) {
+    return { env: { DATABASE_PATH: ':memory:' }, drop: () => Promise.resolve() };
+  }
+  const name = `gatehouse_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: baseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return {
+    env: { DATABASE_URL: url.toString() },
+    drop: async () => {
+      const client = new Client({ connectionString: baseUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
