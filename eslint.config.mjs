@@ -44,9 +44,18 @@ export default tseslint.config(
     rules: { '@typescript-eslint/consistent-type-imports': 'off' },
   },
   {
-    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    files: ['**/*.js', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: { ...globals.node }, sourceType: 'module' },
+    languageOptions: {
+      globals: { ...globals.node },
+      sourceType: 'commonjs',
+      parserOptions: { projectService: false, project: null },
+    },
+    rules: {
+      ...tseslint.configs.disableTypeChecked.rules,
+      '@typescript-eslint/no-require-imports': 'off',
+      'no-console': 'off',
+    },
   },
   {
     // Test bodies are untyped JSON from supertest; the assertions are what check their shape.
