@@ -16,6 +16,7 @@ import { ProblemResponseDto } from '../common/http/problem-response.dto';
 import { Auth, Client, type ClientInfo } from '../common/http/request-context';
 import { AuthService } from './auth.service';
 import {
+  ExchangeCodeDto,
   LoginDto,
   MeResponseDto,
   RefreshTokenDto,
@@ -23,6 +24,7 @@ import {
   RegisterResponseDto,
   TokenPairDto,
 } from './dto/auth.dto';
+import { OneTimeCodeService } from './exchange/one-time-code.service';
 import type { Principal } from './principal/principal';
 
 @ApiTags('auth')
@@ -33,7 +35,10 @@ import type { Principal } from './principal/principal';
 @ApiTooManyRequestsResponse({ description: 'Rate limited', type: ProblemResponseDto })
 @Controller('v1/auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly codes: OneTimeCodeService,
+  ) {}
 
   @Post('register')
   @Public()
@@ -72,6 +77,18 @@ export class AuthController {
   @ApiUnauthorizedResponse({ description: '`invalid_token`', type: ProblemResponseDto })
   refresh(@Body() body: RefreshTokenDto): Promise<TokenPairDto> {
     return this.auth.refresh(body.refreshToken);
+  }
+
+  @Post('exchange')
+  @Public()
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary:
+      'Trade the one-time code of a social or SSO login for a token pair (once, within 60 s)',
+  })
+  @ApiOkResponse({ type: TokenPairDto })
+  exchange(@Body() body: ExchangeCodeDto, @Client() client: ClientInfo): Promise<TokenPairDto> {
+    return this.codes.redeem(body.code, client);
   }
 
   @Post('logout')

@@ -6,7 +6,9 @@ import { TenantsModule } from '../tenants/tenants.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { OneTimeCode } from './entities/one-time-code.entity';
 import { RefreshToken } from './entities/refresh-token.entity';
+import { OneTimeCodeService } from './exchange/one-time-code.service';
 import { Session } from './entities/session.entity';
 import { SigningKey } from './keys/entities/signing-key.entity';
 import { JwksController } from './keys/jwks.controller';
@@ -18,7 +20,7 @@ import { SessionService } from './tokens/session.service';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([Session, RefreshToken, SigningKey]),
+    TypeOrmModule.forFeature([Session, RefreshToken, SigningKey, OneTimeCode]),
     UsersModule,
     TenantsModule,
   ],
@@ -30,6 +32,7 @@ import { SessionService } from './tokens/session.service';
     SessionService,
     PrincipalService,
     PrincipalResolver,
+    OneTimeCodeService,
     { provide: APP_GUARD, useClass: AuthenticationGuard },
   ],
   exports: [
@@ -38,6 +41,7 @@ import { SessionService } from './tokens/session.service';
     SessionService,
     PrincipalService,
     PrincipalResolver,
+    OneTimeCodeService,
   ],
 })
 export class AuthModule {}

@@ -1,4 +1,5 @@
 import { AuditEvent } from '../audit/entities/audit-event.entity';
+import { OneTimeCode } from '../auth/entities/one-time-code.entity';
 import { RefreshToken } from '../auth/entities/refresh-token.entity';
 import { Session } from '../auth/entities/session.entity';
 import { SigningKey } from '../auth/keys/entities/signing-key.entity';
@@ -18,4 +19,5 @@ export const ENTITIES = [
   RefreshToken,
   SigningKey,
   AuditEvent,
+  OneTimeCode,
 ] as const;

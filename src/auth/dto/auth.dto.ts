@@ -67,6 +67,14 @@ export class RefreshTokenDto {
   refreshToken!: string;
 }
 
+export class ExchangeCodeDto {
+  @ApiProperty({ description: 'The one-time code from a social or SSO login redirect' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(128)
+  code!: string;
+}
+
 export class TokenPairDto {
   @ApiProperty({ description: 'JWT (typ at+jwt)' })
   accessToken!: string;

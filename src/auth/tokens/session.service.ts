@@ -53,6 +53,15 @@ export class SessionService {
     method: SessionMethod,
     client: ClientInfo,
   ): Promise<TokenPair> {
+    return (await this.open(user, method, client)).pair;
+  }
+
+  /** `start()`, also answering the new session's id. */
+  async open(
+    user: { id: string; tenantId: string },
+    method: SessionMethod,
+    client: ClientInfo,
+  ): Promise<{ pair: TokenPair; sessionId: string }> {
     const now = new Date();
     const session = Object.assign(new Session(), {
       id: uuidv7(),
@@ -72,7 +81,7 @@ export class SessionService {
       await manager.insert(Session, session);
       await manager.insert(RefreshToken, this.newRefreshRow(session, refreshToken, now));
     });
-    return this.pair(session, refreshToken);
+    return { pair: await this.pair(session, refreshToken), sessionId: session.id };
   }
 
   /** Exchanges a refresh token for a new pair; see the class comment for reuse. */

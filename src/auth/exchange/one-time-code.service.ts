@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, MoreThan, type Repository } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { AuditService } from '../../audit/audit.service';
+import { randomSecret, sha256Hex } from '../../common/crypto/tokens';
+import { AppError } from '../../common/errors/app-error';
+import { ErrorCode } from '../../common/errors/error-code';
+import type { ClientInfo } from '../../common/http/request-context';
+import { OneTimeCode } from '../entities/one-time-code.entity';
+import { PrincipalService } from '../principal/principal.service';
+import { SessionService, type TokenPair } from '../tokens/session.service';
+
+export const ONE_TIME_CODE_TTL_MS = 60_000;
+export type OneTimeCodeMethod = 'social' | 'sso';
+
+/**
+ * The last step of a social or SSO login. The federation module proves who the user is, then
+ * `issue()` gives the browser a code for the app's redirect URI; the app trades it for a token
+ * pair with `redeem()`. A code is single-use and lives 60 s. One that comes back after being
+ * redeemed has leaked: the session it opened is revoked.
+ */
+@Injectable()
+export class OneTimeCodeService {
+  constructor(
+    private readonly sessions: SessionService,
+    private readonly principals: PrincipalService,
+    private readonly audit: AuditService,
+    @InjectRepository(OneTimeCode) private readonly codes: Repository<OneTimeCode>,
+  ) {}
+
+  async issue(user: { id: string; tenantId: string }, method: OneTimeCodeMethod): Promise<string> {
+    const code = randomSecret();
+    const now = new Date();
+    await this.codes.insert({
+      id: uuidv7(),
+      codeHash: sha256Hex(code),
+      tenantId: user.tenantId,
+      userId: user.id,
+      method,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + ONE_TIME_CODE_TTL_MS),
+      usedAt: null,
+      sessionId: null,
+    });
+    return code;
+  }
+
+  async redeem(code: string, client: ClientInfo): Promise<TokenPair> {
+    const row = await this.codes.findOne({ where: { codeHash: sha256Hex(code) } });
+    const invalid = () =>
+      new AppError(400, ErrorCode.InvalidToken, { detail: 'The code is not valid.' });
+    if (!row) throw invalid();
+    const now = new Date();
+    // Exactly one redemption can flip used_at; a replay (or a concurrent twin) cannot.
+    const claimed = await this.codes.update(
+      { id: row.id, usedAt: IsNull(), expiresAt: MoreThan(now) },
+      { usedAt: now },
+    );
+    if (claimed.affected !== 1) {
+      if (row.usedAt !== null || row.expiresAt > now) await this.onReplay(row);
+      throw invalid();
+    }
+    const context = await this.principals.userContext(row.userId);
+    if (!context) throw invalid();
+    this.principals.assertActive(context);
+    const { pair, sessionId } = await this.sessions.open(
+      { id: row.userId, tenantId: row.tenantId },
+      row.method as OneTimeCodeMethod,
+      client,
+    );
+    await this.codes.update({ id: row.id }, { sessionId });
+    return pair;
+  }
+
+  private async onReplay(row: OneTimeCode): Promise<void> {
+    const current = await this.codes.findOne({ where: { id: row.id } });
+    if (current?.sessionId) await this.sessions.revoke(current.sessionId, 'code_replay');
+    this.audit.record({
+      action: `auth.${row.method}.login`,
+      outcome: 'failure',
+      tenantId: row.tenantId,
+      actor: { type: 'user', id: row.userId },
+      target: { type: 'user', id: row.userId },
+      metadata: { reason: 'code_replayed', revokedSession: current?.sessionId ?? null },
+    });
+  }
+}
