@@ -11,6 +11,7 @@ import { RefreshToken } from './entities/refresh-token.entity';
 import { OneTimeCodeService } from './exchange/one-time-code.service';
 import { Session } from './entities/session.entity';
 import { SigningKey } from './keys/entities/signing-key.entity';
+import { LoginPolicies } from './login/login-policies';
 import { JwksController } from './keys/jwks.controller';
 import { KeyStoreService } from './keys/key-store.service';
 import { PrincipalResolver } from './principal/principal-resolver.service';
@@ -33,6 +34,7 @@ import { SessionService } from './tokens/session.service';
     PrincipalService,
     PrincipalResolver,
     OneTimeCodeService,
+    LoginPolicies,
     { provide: APP_GUARD, useClass: AuthenticationGuard },
   ],
   exports: [
@@ -42,6 +44,7 @@ import { SessionService } from './tokens/session.service';
     PrincipalService,
     PrincipalResolver,
     OneTimeCodeService,
+    LoginPolicies,
   ],
 })
 export class AuthModule {}

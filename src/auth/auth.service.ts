@@ -12,6 +12,8 @@ import { UserDto } from '../users/dto/user.dto';
 import { User } from '../users/entities/user.entity';
 import { UserAccountsService } from '../users/user-accounts.service';
 import type { LoginDto, MeResponseDto, RegisterDto, RegisterResponseDto } from './dto/auth.dto';
+import { LoginPolicies } from './login/login-policies';
+import type { LoginAttempt, LoginFailureReason, VerifiedLogin } from './login/login-policy';
 import { PasswordHasher } from './passwords/password-hasher.service';
 import type { Principal } from './principal/principal';
 import { PrincipalService } from './principal/principal.service';
@@ -30,6 +32,7 @@ export class AuthService {
     private readonly principals: PrincipalService,
     private readonly transactions: TransactionRunner,
     private readonly audit: AuditService,
+    private readonly policies: LoginPolicies,
     @InjectRepository(User) private readonly users: Repository<User>,
   ) {}
 
@@ -49,6 +52,7 @@ export class AuthService {
         passwordHash,
       ),
     );
+    await this.accounts.announceCreated(user, 'register');
     const pair = await this.sessions.start(user, 'password', client);
     this.audit.record({
       action: 'auth.register',
@@ -63,15 +67,18 @@ export class AuthService {
   /**
    * Every failure answers the same 401 after the same work: a missing tenant or account is
    * checked against a dummy hash, so neither the body nor the timing tells which part was wrong.
+   * Feature modules add their rules (lockout, MFA, email verification, SSO) as login policies.
    */
   async login(input: LoginDto, client: ClientInfo): Promise<TokenPair> {
     const tenant = await this.tenants.findBySlug(input.tenant);
     const user = tenant ? await this.accounts.findForLogin(tenant.id, input.email) : null;
+    const attempt: LoginAttempt = { input, client, tenant, user };
+    await this.policies.beforePasswordCheck(attempt);
+
     const passwordOk = user?.passwordHash
       ? await this.hasher.verify(user.passwordHash, input.password)
       : (await this.hasher.verifyDummy(input.password), false);
-
-    const reason = !tenant
+    const reason: LoginFailureReason | null = !tenant
       ? 'unknown_tenant'
       : !user
         ? 'unknown_user'
@@ -91,9 +98,12 @@ export class AuthService {
         target: { type: 'user', id: user?.id ?? null },
         metadata: { reason: reason ?? 'unknown' },
       });
+      await this.policies.onFailure(attempt, reason ?? 'unknown_user');
       throw new AppError(401, ErrorCode.InvalidCredentials, { detail: INVALID_CREDENTIALS_DETAIL });
     }
 
+    const verified: VerifiedLogin = { ...attempt, tenant, user };
+    const method = await this.policies.afterPasswordCheck(verified);
     if (this.hasher.needsRehash(user.passwordHash ?? '')) {
       // The parameters changed since this hash was made; upgrade it while we hold the password.
       await this.users.update(
@@ -101,7 +111,7 @@ export class AuthService {
         { passwordHash: await this.hasher.hash(input.password) },
       );
     }
-    const pair = await this.sessions.start(user, 'password', client);
+    const pair = await this.sessions.start(user, method, client);
     await this.users.update({ id: user.id }, { lastLoginAt: new Date() });
     this.audit.record({
       action: 'auth.login',
@@ -109,8 +119,9 @@ export class AuthService {
       tenantId: tenant.id,
       actor: { type: 'user', id: user.id },
       target: { type: 'user', id: user.id },
-      metadata: { method: 'password' },
+      metadata: { method },
     });
+    await this.policies.onSuccess(verified);
     return pair;
   }
 

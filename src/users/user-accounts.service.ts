@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, In, IsNull, type Repository } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
@@ -21,6 +21,11 @@ export interface NewAccount {
   roleNames?: readonly string[];
 }
 
+/** Where a new account came from. */
+export type AccountSource =
+  'register' | 'admin' | 'invite' | 'tenant-owner' | 'social' | 'sso' | 'bootstrap';
+export type AccountCreatedListener = (user: User, source: AccountSource) => Promise<void> | void;
+
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
@@ -32,6 +37,9 @@ export function normaliseEmail(email: string): string {
  */
 @Injectable()
 export class UserAccountsService {
+  private readonly logger = new Logger(UserAccountsService.name);
+  private readonly createdListeners: AccountCreatedListener[] = [];
+
   constructor(
     private readonly hasher: PasswordHasher,
     @InjectRepository(User) private readonly users: Repository<User>,
@@ -104,6 +112,30 @@ export class UserAccountsService {
     }
     user.roles = roles;
     return user;
+  }
+
+  /**
+   * Lets a module react to new accounts (the lifecycle module mails a verification link).
+   * Registered at start, from `onModuleInit`.
+   */
+  onCreated(listener: AccountCreatedListener): void {
+    this.createdListeners.push(listener);
+  }
+
+  /**
+   * Tells the listeners about an account, once its transaction has committed. A listener's
+   * failure is logged, never thrown: the account exists either way.
+   */
+  async announceCreated(user: User, source: AccountSource): Promise<void> {
+    for (const listener of this.createdListeners) {
+      try {
+        await listener(user, source);
+      } catch (error) {
+        this.logger.error(
+          `Account-created listener failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
   }
 
   /** The live account with this email in the tenant, with its password hash, or null. */

@@ -1,0 +1,44 @@
+import type { ClientInfo } from '../../common/http/request-context';
+import type { Tenant } from '../../tenants/entities/tenant.entity';
+import type { User } from '../../users/entities/user.entity';
+import type { LoginDto } from '../dto/auth.dto';
+import type { SessionMethod } from '../tokens/session.service';
+
+export interface LoginAttempt {
+  input: LoginDto;
+  client: ClientInfo;
+  /** null when the slug names no tenant. */
+  tenant: Tenant | null;
+  /** null when the tenant has no live account with that email. */
+  user: User | null;
+}
+
+/** A login whose password was right, for an active user of an active tenant. */
+export interface VerifiedLogin extends LoginAttempt {
+  tenant: Tenant;
+  user: User;
+}
+
+export type LoginFailureReason =
+  'unknown_tenant' | 'unknown_user' | 'bad_password' | 'tenant_suspended' | 'user_disabled';
+
+/**
+ * A rule that takes part in password login, contributed by the module that owns it (lockout,
+ * "SSO required", email verification, MFA). Policies run in ascending `order`; any step may
+ * throw an `AppError` to refuse the login.
+ */
+export interface LoginPolicy {
+  readonly name: string;
+  readonly order: number;
+  /** Before the password is checked. Answers must not depend on whether the account exists. */
+  beforePasswordCheck?(attempt: LoginAttempt): Promise<void>;
+  /** After a refused attempt (wrong password, unknown account, disabled, suspended). */
+  onFailure?(attempt: LoginAttempt, reason: LoginFailureReason): Promise<void>;
+  /**
+   * After the password proved right, before a session opens. May refuse (`mfa_required`), or
+   * answer the method the session records (`mfa`).
+   */
+  afterPasswordCheck?(login: VerifiedLogin): Promise<SessionMethod | void>;
+  /** After the session opened. */
+  onSuccess?(login: VerifiedLogin): Promise<void>;
+}
