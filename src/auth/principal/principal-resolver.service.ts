@@ -12,7 +12,7 @@ import { PrincipalService } from './principal.service';
 @Injectable()
 export class PrincipalResolver {
   private apiKeyAuthenticator: ((key: string) => Promise<Principal>) | null = null;
-  private clientAuthenticator: ((claims: AccessTokenClaims) => Promise<Principal>) | null = null;
+  private oauthAuthenticator: ((claims: AccessTokenClaims) => Promise<Principal>) | null = null;
 
   constructor(
     private readonly accessTokens: AccessTokenService,
@@ -24,16 +24,20 @@ export class PrincipalResolver {
     this.apiKeyAuthenticator = authenticate;
   }
 
-  /** Set by the OAuth module for client-credentials tokens (no user, no session). */
-  useClientAuthenticator(authenticate: (claims: AccessTokenClaims) => Promise<Principal>): void {
-    this.clientAuthenticator = authenticate;
+  /**
+   * Set by the OAuth module for the tokens its authorization server issued (they carry
+   * `client_id`): it checks their grant and builds a user principal limited by the scopes, or
+   * a client principal for client credentials.
+   */
+  useOAuthAuthenticator(authenticate: (claims: AccessTokenClaims) => Promise<Principal>): void {
+    this.oauthAuthenticator = authenticate;
   }
 
   async fromAccessToken(token: string): Promise<Principal> {
     const claims = await this.accessTokens.verify(token);
-    if (claims.client_id !== undefined && claims.sub === claims.client_id && !claims.sid) {
-      if (!this.clientAuthenticator) throw AppError.invalidToken();
-      return this.clientAuthenticator(claims);
+    if (claims.client_id !== undefined) {
+      if (!this.oauthAuthenticator) throw AppError.invalidToken();
+      return this.oauthAuthenticator(claims);
     }
     return this.principals.forUserToken(claims);
   }

@@ -105,39 +105,52 @@ export class PrincipalService {
     });
   }
 
-  /** The principal of a user's access token, or 401 when its session, user or tenant is no longer valid. */
+  /**
+   * The principal of a first-party access token (login, refresh, social, SSO): its session must
+   * be live. 401 when the session, the user or the tenant is no longer valid.
+   */
   async forUserToken(claims: AccessTokenClaims): Promise<Principal> {
+    if (!claims.sid) throw AppError.invalidToken('The access token is not valid.');
     const [context, session] = await Promise.all([
       this.userContext(claims.sub),
-      claims.sid ? this.sessionState(claims.sid) : Promise.resolve(null),
+      this.sessionState(claims.sid),
     ]);
-    if (!context || context.tenant.id !== claims.tid)
-      throw AppError.invalidToken('The access token is not valid.');
-    if (claims.sid) {
-      if (
-        !session ||
-        session.userId !== claims.sub ||
-        session.revoked ||
-        session.expiresAt <= Date.now()
-      ) {
-        throw AppError.invalidToken('The session has ended.');
-      }
-    } else if (!claims.scope) {
-      // First-party user tokens always belong to a session.
+    if (!context || context.tenant.id !== claims.tid) {
       throw AppError.invalidToken('The access token is not valid.');
     }
+    if (
+      !session ||
+      session.userId !== claims.sub ||
+      session.revoked ||
+      session.expiresAt <= Date.now()
+    ) {
+      throw AppError.invalidToken('The session has ended.');
+    }
+    return this.forUser(context, { sessionId: claims.sid, scopes: null });
+  }
+
+  /**
+   * A user principal once its credential has been checked by whoever issued it (a session, an
+   * OAuth grant, an API key's creator). `scopes` cut the user's permissions down (OAuth).
+   */
+  forUser(
+    context: UserContext,
+    options: { sessionId: string | null; scopes: readonly string[] | null },
+  ): Principal {
     this.assertActive(context);
-    const scopes = claims.scope !== undefined ? claims.scope.split(' ').filter(Boolean) : null;
     return {
       type: 'user',
       id: context.user.id,
       tenant: context.tenant,
       userId: context.user.id,
-      sessionId: claims.sid ?? null,
-      scopes,
+      sessionId: options.sessionId,
+      scopes: options.scopes,
       roles: context.roles,
       ruleSets: [context.rules],
-      permissions: scopes === null ? context.permissions : this.scopedPermissions(context, scopes),
+      permissions:
+        options.scopes === null
+          ? context.permissions
+          : this.scopedPermissions(context, options.scopes),
     };
   }
 
@@ -191,7 +204,8 @@ export class PrincipalService {
     return context;
   }
 
-  private scopedPermissions(context: UserContext, scopes: readonly string[]): Permissions {
+  /** Permissions of the user's rules cut down to what OAuth scopes allow (cached per scope set). */
+  scopedPermissions(context: UserContext, scopes: readonly string[]): Permissions {
     const key = `${context.user.id} ${[...scopes].sort().join(' ')}`;
     let permissions = this.scoped.get(key);
     if (!permissions) {
