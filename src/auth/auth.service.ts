@@ -7,6 +7,7 @@ import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-code';
 import type { ClientInfo } from '../common/http/request-context';
 import { TransactionRunner } from '../database/transaction-runner';
+import type { Tenant } from '../tenants/entities/tenant.entity';
 import { TenantDirectory } from '../tenants/tenant-directory.service';
 import { UserDto } from '../users/dto/user.dto';
 import { User } from '../users/entities/user.entity';
@@ -17,7 +18,7 @@ import type { LoginAttempt, LoginFailureReason, VerifiedLogin } from './login/lo
 import { PasswordHasher } from './passwords/password-hasher.service';
 import type { Principal } from './principal/principal';
 import { PrincipalService } from './principal/principal.service';
-import { SessionService, type TokenPair } from './tokens/session.service';
+import { type SessionMethod, SessionService, type TokenPair } from './tokens/session.service';
 
 const INVALID_CREDENTIALS_DETAIL = 'The tenant, email or password is not correct.';
 
@@ -70,6 +71,18 @@ export class AuthService {
    * Feature modules add their rules (lockout, MFA, email verification, SSO) as login policies.
    */
   async login(input: LoginDto, client: ClientInfo): Promise<TokenPair> {
+    const { user, method } = await this.authenticate(input, client);
+    return this.sessions.start(user, method, client);
+  }
+
+  /**
+   * Proves who is logging in with a password, through every login policy, without opening a
+   * session: password login and the OAuth server's login page share it.
+   */
+  async authenticate(
+    input: LoginDto,
+    client: ClientInfo,
+  ): Promise<{ user: User; tenant: Tenant; method: SessionMethod }> {
     const tenant = await this.tenants.findBySlug(input.tenant);
     const user = tenant ? await this.accounts.findForLogin(tenant.id, input.email) : null;
     const attempt: LoginAttempt = { input, client, tenant, user };
@@ -111,7 +124,6 @@ export class AuthService {
         { passwordHash: await this.hasher.hash(input.password) },
       );
     }
-    const pair = await this.sessions.start(user, method, client);
     await this.users.update({ id: user.id }, { lastLoginAt: new Date() });
     this.audit.record({
       action: 'auth.login',
@@ -122,7 +134,7 @@ export class AuthService {
       metadata: { method },
     });
     await this.policies.onSuccess(verified);
-    return pair;
+    return { user, tenant, method };
   }
 
   async refresh(refreshToken: string): Promise<TokenPair> {

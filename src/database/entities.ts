@@ -5,6 +5,7 @@ import { Session } from '../auth/entities/session.entity';
 import { SigningKey } from '../auth/keys/entities/signing-key.entity';
 import { Role } from '../roles/entities/role.entity';
 import { Tenant } from '../tenants/entities/tenant.entity';
+import { UserIdentity } from '../users/entities/user-identity.entity';
 import { User } from '../users/entities/user.entity';
 
 /**
@@ -20,4 +21,5 @@ export const ENTITIES = [
   SigningKey,
   AuditEvent,
   OneTimeCode,
+  UserIdentity,
 ] as const;
