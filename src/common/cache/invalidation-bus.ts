@@ -40,11 +40,16 @@ export class InvalidationBus implements OnModuleInit {
         this.logger.warn('Ignored a malformed invalidation message');
       }
     });
-    // Not awaited: with Redis down at boot the SUBSCRIBE waits in the offline queue, and
-    // ioredis re-subscribes after every reconnect.
-    subscriber.subscribe(this.channel).catch((error: unknown) => {
-      this.logger.warn(`Subscribe failed: ${String(error)}`);
-    });
+    // Subscribe on every (re)connection rather than once: a SUBSCRIBE in flight when the
+    // connection drops (a slow boot can trip the connect timeout) is lost, and ioredis only
+    // re-subscribes channels whose subscription had completed. Subscribing twice is harmless.
+    const subscribe = () => {
+      subscriber.subscribe(this.channel).catch((error: unknown) => {
+        this.logger.warn(`Subscribe failed, will retry on reconnect: ${String(error)}`);
+      });
+    };
+    subscriber.on('ready', subscribe);
+    if (subscriber.status === 'ready') subscribe();
   }
 
   on(topic: InvalidationTopic, handler: Handler): void {
