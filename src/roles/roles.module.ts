@@ -1,6 +1,16 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { provideTenantRepository } from '../common/database/tenant-scoped.repository';
 import './core.permissions';
+import { Role } from './entities/role.entity';
+import { RolesController } from './roles.controller';
+import { RolesService } from './roles.service';
 
-/** CASL abilities and the permission catalogue; management routes come with the roles issue. */
-@Module({})
+/** Roles and the permission catalogue; CASL abilities are built in `ability.factory.ts`. */
+@Module({
+  imports: [TypeOrmModule.forFeature([Role])],
+  controllers: [RolesController],
+  providers: [RolesService, provideTenantRepository(Role)],
+  exports: [RolesService],
+})
 export class RolesModule {}
