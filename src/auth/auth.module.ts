@@ -3,7 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthenticationGuard } from '../common/guards/authentication.guard';
 import { TenantsModule } from '../tenants/tenants.module';
-import { UsersModule } from '../users/users.module';
+import { UserAccountsModule } from '../users/user-accounts.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { OneTimeCode } from './entities/one-time-code.entity';
@@ -22,7 +22,7 @@ import { SessionService } from './tokens/session.service';
 @Module({
   imports: [
     TypeOrmModule.forFeature([Session, RefreshToken, SigningKey, OneTimeCode]),
-    UsersModule,
+    UserAccountsModule,
     TenantsModule,
   ],
   controllers: [AuthController, JwksController],

@@ -1,15 +1,17 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { PasswordHasher } from '../auth/passwords/password-hasher.service';
+import { AuthModule } from '../auth/auth.module';
+import { provideTenantRepository } from '../common/database/tenant-scoped.repository';
 import { Role } from '../roles/entities/role.entity';
-import { UserIdentity } from './entities/user-identity.entity';
 import { User } from './entities/user.entity';
-import { UserIdentitiesService } from './user-identities.service';
-import { UserAccountsService } from './user-accounts.service';
+import { UserAccountsModule } from './user-accounts.module';
+import { UsersController } from './users.controller';
+import { UsersService } from './users.service';
 
+/** The users management API (`/v1/users`). */
 @Module({
-  imports: [TypeOrmModule.forFeature([User, Role, UserIdentity])],
-  providers: [UserAccountsService, UserIdentitiesService, PasswordHasher],
-  exports: [UserAccountsService, UserIdentitiesService, PasswordHasher, TypeOrmModule],
+  imports: [TypeOrmModule.forFeature([User, Role]), UserAccountsModule, AuthModule],
+  controllers: [UsersController],
+  providers: [UsersService, provideTenantRepository(User), provideTenantRepository(Role)],
 })
 export class UsersModule {}

@@ -1,0 +1,114 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Principal } from '../auth/principal/principal';
+import { Can } from '../common/decorators/access.decorators';
+import { ProblemResponseDto } from '../common/http/problem-response.dto';
+import { Auth } from '../common/http/request-context';
+import type { Page } from '../common/pagination/pagination';
+import { ParseIdPipe } from '../common/pipes/parse-id.pipe';
+import {
+  CreateUserDto,
+  ListUsersQueryDto,
+  SetUserRolesDto,
+  UpdateUserDto,
+} from './dto/manage-user.dto';
+import { UserDto, UserPageDto, type VisibleUser } from './dto/user.dto';
+import { UsersService } from './users.service';
+
+@ApiTags('users')
+@ApiBadRequestResponse({ description: 'Invalid input', type: ProblemResponseDto })
+@Controller('v1/users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get()
+  @Can('read', 'User')
+  @ApiOperation({ summary: 'Users of the tenant; `search` matches email or name' })
+  @ApiOkResponse({ type: UserPageDto })
+  list(@Auth() auth: Principal, @Query() query: ListUsersQueryDto): Promise<Page<VisibleUser>> {
+    return this.users.list(auth, query);
+  }
+
+  @Post()
+  @Can('create', 'User')
+  @ApiOperation({
+    summary: 'Create a user with a password, or invite one (a 7-day set-password link by mail)',
+  })
+  @ApiCreatedResponse({ type: UserDto })
+  @ApiConflictResponse({
+    description: 'The email is taken in this tenant',
+    type: ProblemResponseDto,
+  })
+  create(@Auth() auth: Principal, @Body() body: CreateUserDto): Promise<VisibleUser> {
+    return this.users.create(auth, body);
+  }
+
+  @Get(':id')
+  @Can('read', 'User')
+  @ApiOkResponse({ type: UserDto })
+  @ApiNotFoundResponse({ type: ProblemResponseDto })
+  get(@Auth() auth: Principal, @Param('id', ParseIdPipe) id: string): Promise<VisibleUser> {
+    return this.users.get(auth, id);
+  }
+
+  @Patch(':id')
+  @Can('update', 'User')
+  @ApiOperation({ summary: 'Change the name (members: their own), or the status (admins)' })
+  @ApiOkResponse({ type: UserDto })
+  @ApiNotFoundResponse({ type: ProblemResponseDto })
+  update(
+    @Auth() auth: Principal,
+    @Param('id', ParseIdPipe) id: string,
+    @Body() body: UpdateUserDto,
+  ): Promise<VisibleUser> {
+    return this.users.update(auth, id, body);
+  }
+
+  @Delete(':id')
+  @Can('delete', 'User')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Delete a user: disabled for good, sessions revoked, audit trail kept' })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ type: ProblemResponseDto })
+  remove(@Auth() auth: Principal, @Param('id', ParseIdPipe) id: string): Promise<void> {
+    return this.users.remove(auth, id);
+  }
+
+  @Put(':id/roles')
+  @Can('update', 'User')
+  @ApiOperation({ summary: "Replace the user's roles (only roles whose permissions you hold)" })
+  @ApiOkResponse({ type: UserDto })
+  @ApiNotFoundResponse({ type: ProblemResponseDto })
+  @ApiConflictResponse({
+    description: 'The tenant would lose its last owner',
+    type: ProblemResponseDto,
+  })
+  setRoles(
+    @Auth() auth: Principal,
+    @Param('id', ParseIdPipe) id: string,
+    @Body() body: SetUserRolesDto,
+  ): Promise<VisibleUser> {
+    return this.users.setRoles(auth, id, body.roleIds);
+  }
+}

@@ -1,0 +1,250 @@
+import { Injectable } from '@nestjs/common';
+import { In, IsNull } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import type { Principal } from '../auth/principal/principal';
+import { rulesOfRole } from '../auth/principal/principal.service';
+import { SessionService } from '../auth/tokens/session.service';
+import { InvalidationBus } from '../common/cache/invalidation-bus';
+import {
+  InjectTenantRepository,
+  type TenantScopedRepository,
+} from '../common/database/tenant-scoped.repository';
+import { AppError } from '../common/errors/app-error';
+import { definedKeys } from '../common/http/defined-keys';
+import { DEFAULT_PAGE_SIZE, type Page, toPage } from '../common/pagination/pagination';
+import { TransactionRunner } from '../database/transaction-runner';
+import { USER_SUBJECT } from '../roles/core.permissions';
+import { Role } from '../roles/entities/role.entity';
+import { assertGrantable } from '../roles/privilege';
+import type { CreateUserDto, ListUsersQueryDto, UpdateUserDto } from './dto/manage-user.dto';
+import { UserDto, type VisibleUser } from './dto/user.dto';
+import { User } from './entities/user.entity';
+import { UserAccountsService } from './user-accounts.service';
+import { UserInvitations } from './user-invitations';
+
+/** The fields of a user as the permission catalogue names them, plus the tenant it belongs to. */
+const USER_FIELDS = USER_SUBJECT.fields;
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (char) => `\\${char}`);
+}
+
+/**
+ * Users of a tenant, as its admins and members see them. Every query goes through the
+ * tenant-scoped repository; every object is checked against the caller's ability after it is
+ * loaded, field by field where rules name fields.
+ */
+@Injectable()
+export class UsersService {
+  constructor(
+    @InjectTenantRepository(User) private readonly users: TenantScopedRepository<User>,
+    @InjectTenantRepository(Role) private readonly roles: TenantScopedRepository<Role>,
+    private readonly accounts: UserAccountsService,
+    private readonly invitations: UserInvitations,
+    private readonly sessions: SessionService,
+    private readonly transactions: TransactionRunner,
+    private readonly bus: InvalidationBus,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** What the principal may see of a user: everything, or only the fields its rules allow. */
+  view(auth: Principal, user: User): VisibleUser {
+    const dto = UserDto.from(user, user.roles ?? []);
+    const allowed = auth.permissions.permittedFields('read', 'User', user, USER_FIELDS);
+    if (allowed.length === USER_FIELDS.length) return dto;
+    const visible: VisibleUser = { id: dto.id };
+    for (const field of allowed) Object.assign(visible, { [field]: dto[field as keyof UserDto] });
+    return visible;
+  }
+
+  async list(auth: Principal, query: ListUsersQueryDto): Promise<Page<VisibleUser>> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const builder = this.users
+      .queryBuilder('user')
+      .leftJoinAndSelect('user.roles', 'role')
+      .andWhere('user.deletedAt IS NULL')
+      .orderBy('user.id', 'ASC')
+      .take(limit + 1);
+    if (query.cursor) builder.andWhere('user.id > :cursor', { cursor: query.cursor });
+    if (query.search) {
+      const pattern = `%${escapeLike(query.search.toLowerCase())}%`;
+      builder.andWhere(
+        "(LOWER(user.email) LIKE :pattern ESCAPE '\\' OR LOWER(user.name) LIKE :pattern ESCAPE '\\')",
+        {
+          pattern,
+        },
+      );
+    }
+    const rows = await builder.getMany();
+    const page = toPage(rows, limit, (user) => user);
+    return {
+      items: page.items
+        .filter((user) => auth.permissions.canOn('read', 'User', user))
+        .map((user) => this.view(auth, user)),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  async get(auth: Principal, id: string): Promise<VisibleUser> {
+    const user = await this.load(id);
+    auth.permissions.assert('read', 'User', user);
+    return this.view(auth, user);
+  }
+
+  async create(auth: Principal, input: CreateUserDto): Promise<VisibleUser> {
+    auth.permissions.assert('create', 'User', { tenantId: auth.tenant.id });
+    const roles = input.roleIds?.length
+      ? await this.rolesOfTenant(input.roleIds)
+      : await this.roles.find({ where: { name: 'member', builtIn: true } });
+    assertGrantable(auth, roles.flatMap(rulesOfRole));
+    const passwordHash =
+      input.password !== undefined
+        ? await this.accounts.hashPassword(input.password, input.email)
+        : null;
+    const user = await this.transactions.run((manager) =>
+      this.accounts.create(
+        manager,
+        {
+          tenantId: auth.tenant.id,
+          email: input.email,
+          name: input.name,
+          roleIds: roles.map((role) => role.id),
+        },
+        passwordHash,
+      ),
+    );
+    await this.accounts.announceCreated(user, passwordHash ? 'admin' : 'invite');
+    if (!passwordHash) await this.invitations.invite(user);
+    this.audit.record({
+      action: 'user.created',
+      outcome: 'success',
+      tenantId: auth.tenant.id,
+      target: { type: 'user', id: user.id },
+      metadata: { roles: roles.map((role) => role.name), invited: passwordHash === null },
+    });
+    return this.view(auth, user);
+  }
+
+  async update(auth: Principal, id: string, input: UpdateUserDto): Promise<VisibleUser> {
+    const user = await this.load(id);
+    const fields = definedKeys(input);
+    if (fields.length === 0) auth.permissions.assert('update', 'User', user);
+    for (const field of fields) auth.permissions.assert('update', 'User', user, field);
+    if (input.status !== undefined && input.status !== user.status) {
+      if (user.id === auth.userId)
+        throw AppError.forbidden('You cannot change the status of your own account.');
+      this.assertManageable(auth, user);
+    }
+    const changes: Partial<User> = { updatedAt: new Date() };
+    if (input.name !== undefined) changes.name = input.name.trim();
+    if (input.status !== undefined) changes.status = input.status;
+    await this.users.update({ id }, changes);
+    if (input.status === 'disabled' && user.status !== 'disabled') {
+      await this.sessions.revokeAllOfUser(id, 'user_disabled');
+    }
+    this.bus.publish('user', id);
+    this.audit.record({
+      action: 'user.updated',
+      outcome: 'success',
+      tenantId: auth.tenant.id,
+      target: { type: 'user', id },
+      metadata: { fields, ...(input.status !== undefined ? { status: input.status } : {}) },
+    });
+    return this.view(auth, Object.assign(user, changes));
+  }
+
+  /**
+   * Deleting keeps the row (the audit trail points at it) but disables the account for good,
+   * revokes its sessions and frees the email address.
+   */
+  async remove(auth: Principal, id: string): Promise<void> {
+    const user = await this.load(id);
+    auth.permissions.assert('delete', 'User', user);
+    if (user.id === auth.userId) throw AppError.forbidden('You cannot delete your own account.');
+    this.assertManageable(auth, user);
+    await this.assertNotLastOwner(user, []);
+    const now = new Date();
+    await this.users.update({ id }, { status: 'disabled', deletedAt: now, updatedAt: now });
+    await this.sessions.revokeAllOfUser(id, 'user_deleted');
+    this.bus.publish('user', id);
+    this.audit.record({
+      action: 'user.deleted',
+      outcome: 'success',
+      tenantId: auth.tenant.id,
+      target: { type: 'user', id },
+    });
+  }
+
+  /** Replaces the user's roles. The caller must hold every rule of the roles it adds or removes. */
+  async setRoles(auth: Principal, id: string, roleIds: readonly string[]): Promise<VisibleUser> {
+    const user = await this.load(id);
+    auth.permissions.assert('update', 'User', user, 'roles');
+    this.assertManageable(auth, user);
+    const roles = await this.rolesOfTenant(roleIds);
+    assertGrantable(auth, roles.flatMap(rulesOfRole));
+    await this.assertNotLastOwner(user, roles);
+    const before = (user.roles ?? []).map((role) => role.name).sort();
+    await this.transactions.run(async (manager) => {
+      const relation = manager.createQueryBuilder().relation(User, 'roles').of(user.id);
+      await relation.remove((user.roles ?? []).map((role) => role.id));
+      await relation.add(roles.map((role) => role.id));
+      await manager.update(
+        User,
+        { id: user.id, tenantId: auth.tenant.id },
+        { updatedAt: new Date() },
+      );
+    });
+    this.bus.publish('user', id);
+    const after = roles.map((role) => role.name).sort();
+    this.audit.record({
+      action: 'user.roles_changed',
+      outcome: 'success',
+      tenantId: auth.tenant.id,
+      target: { type: 'user', id },
+      metadata: {
+        added: after.filter((name) => !before.includes(name)),
+        removed: before.filter((name) => !after.includes(name)),
+      },
+    });
+    user.roles = roles;
+    return this.view(auth, user);
+  }
+
+  /** A live user of the caller's tenant with its roles, or 404. */
+  private async load(id: string): Promise<User> {
+    const user = await this.users.findOne({ id, deletedAt: IsNull() }, { roles: true });
+    if (!user) throw AppError.notFound();
+    return user;
+  }
+
+  /** Roles by id, all of the caller's tenant; an unknown or foreign id is a validation error. */
+  private async rolesOfTenant(ids: readonly string[]): Promise<Role[]> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return [];
+    const roles = await this.roles.find({ where: { id: In(unique) } });
+    if (roles.length !== unique.length)
+      throw AppError.validation([{ field: 'roleIds', message: 'contains an unknown role' }]);
+    return roles;
+  }
+
+  /** Nobody disables, deletes or re-roles someone who holds permissions they do not. */
+  private assertManageable(auth: Principal, user: User): void {
+    assertGrantable(auth, (user.roles ?? []).flatMap(rulesOfRole));
+  }
+
+  /** A tenant keeps at least one active owner. */
+  private async assertNotLastOwner(user: User, nextRoles: readonly Role[]): Promise<void> {
+    const isOwner = (user.roles ?? []).some((role) => role.builtIn && role.name === 'owner');
+    if (!isOwner || nextRoles.some((role) => role.builtIn && role.name === 'owner')) return;
+    const owners = await this.users
+      .queryBuilder('user')
+      .innerJoin('user.roles', 'role', "role.name = 'owner' AND role.builtIn = :builtIn", {
+        builtIn: true,
+      })
+      .andWhere('user.deletedAt IS NULL')
+      .andWhere("user.status = 'active'")
+      .andWhere('user.id != :id', { id: user.id })
+      .getCount();
+    if (owners === 0) throw AppError.conflict('The tenant must keep at least one active owner.');
+  }
+}
