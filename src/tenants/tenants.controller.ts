@@ -1,0 +1,109 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Principal } from '../auth/principal/principal';
+import { Can } from '../common/decorators/access.decorators';
+import { ProblemResponseDto } from '../common/http/problem-response.dto';
+import { Auth } from '../common/http/request-context';
+import { PageQueryDto } from '../common/pagination/pagination';
+import { ParseIdPipe } from '../common/pipes/parse-id.pipe';
+import {
+  CreatedTenantDto,
+  CreateTenantDto,
+  TenantDto,
+  TenantPageDto,
+  UpdateCurrentTenantDto,
+  UpdateTenantDto,
+} from './dto/tenant.dto';
+import { TenantsService } from './tenants.service';
+
+@ApiTags('tenants')
+@ApiBadRequestResponse({ description: 'Invalid input', type: ProblemResponseDto })
+@Controller('v1/tenants')
+export class TenantsController {
+  constructor(private readonly tenants: TenantsService) {}
+
+  // `current` is declared before `:id` so that it is never taken for an id.
+  @Get('current')
+  @Can('read', 'Tenant')
+  @ApiOperation({ summary: "The caller's tenant" })
+  @ApiOkResponse({ type: TenantDto })
+  current(@Auth() auth: Principal): Promise<TenantDto> {
+    return this.tenants.getCurrent(auth);
+  }
+
+  @Patch('current')
+  @Can('update', 'Tenant')
+  @ApiOperation({ summary: "Change the caller's tenant: its name and settings" })
+  @ApiOkResponse({ type: TenantDto })
+  updateCurrent(@Auth() auth: Principal, @Body() body: UpdateCurrentTenantDto): Promise<TenantDto> {
+    return this.tenants.updateCurrent(auth, body);
+  }
+
+  @Get()
+  @Can('manage', 'Platform')
+  @ApiOperation({ summary: 'Every tenant (platform admins)' })
+  @ApiOkResponse({ type: TenantPageDto })
+  list(@Query() query: PageQueryDto): Promise<TenantPageDto> {
+    return this.tenants.list(query.limit, query.cursor);
+  }
+
+  @Post()
+  @Can('manage', 'Platform')
+  @ApiOperation({ summary: 'Create a tenant with its owner (platform admins)' })
+  @ApiCreatedResponse({ type: CreatedTenantDto })
+  @ApiConflictResponse({ description: 'The slug is taken', type: ProblemResponseDto })
+  create(@Auth() auth: Principal, @Body() body: CreateTenantDto): Promise<CreatedTenantDto> {
+    return this.tenants.create(auth, body);
+  }
+
+  @Get(':id')
+  @Can('manage', 'Platform')
+  @ApiOkResponse({ type: TenantDto })
+  @ApiNotFoundResponse({ type: ProblemResponseDto })
+  get(@Param('id', ParseIdPipe) id: string): Promise<TenantDto> {
+    return this.tenants.get(id);
+  }
+
+  @Patch(':id')
+  @Can('manage', 'Platform')
+  @ApiOperation({ summary: 'Change a tenant: name, plan, status (suspend) (platform admins)' })
+  @ApiOkResponse({ type: TenantDto })
+  @ApiNotFoundResponse({ type: ProblemResponseDto })
+  update(
+    @Auth() auth: Principal,
+    @Param('id', ParseIdPipe) id: string,
+    @Body() body: UpdateTenantDto,
+  ): Promise<TenantDto> {
+    return this.tenants.update(auth, id, body);
+  }
+
+  @Delete(':id')
+  @Can('manage', 'Platform')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Delete a tenant and everything it owns (platform admins)' })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ type: ProblemResponseDto })
+  remove(@Auth() auth: Principal, @Param('id', ParseIdPipe) id: string): Promise<void> {
+    return this.tenants.remove(auth, id);
+  }
+}
