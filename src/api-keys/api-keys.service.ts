@@ -1,0 +1,250 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { LRUCache } from 'lru-cache';
+import { randomBytes } from 'node:crypto';
+import { In, IsNull, type Repository } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { AuditService } from '../audit/audit.service';
+import type { Principal, RoleSummary } from '../auth/principal/principal';
+import { PrincipalResolver } from '../auth/principal/principal-resolver.service';
+import {
+  PRINCIPAL_CACHE_TTL_MS,
+  PrincipalService,
+  rulesOfRole,
+} from '../auth/principal/principal.service';
+import { InvalidationBus } from '../common/cache/invalidation-bus';
+import { randomSecret, safeEqual, sha256Hex } from '../common/crypto/tokens';
+import {
+  InjectTenantRepository,
+  type TenantScopedRepository,
+} from '../common/database/tenant-scoped.repository';
+import { AppError } from '../common/errors/app-error';
+import { DEFAULT_PAGE_SIZE, type Page, toPage } from '../common/pagination/pagination';
+import { buildAbility, Permissions } from '../roles/ability.factory';
+import { Role } from '../roles/entities/role.entity';
+import type { PermissionRule } from '../roles/permission-rule';
+import { assertGrantable } from '../roles/privilege';
+import type { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto';
+import { ApiKey } from './entities/api-key.entity';
+
+const KEY_FORMAT = /^gat_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
+/** lastUsedAt is a hint for humans: written at most this often per key, off the request path. */
+const LAST_USED_WRITE_INTERVAL_MS = 60_000;
+
+interface CachedKey {
+  key: ApiKey;
+  roles: RoleSummary[];
+  rules: PermissionRule[];
+}
+
+/**
+ * API keys: created by users, shown once, stored as SHA-256, revocable. A request with a key is
+ * allowed only if both the key's roles and its creator's current permissions allow it, so a
+ * creator's demotion or removal reaches every key they made within the permission cache's TTL.
+ */
+@Injectable()
+export class ApiKeysService implements OnModuleInit {
+  private readonly cache = new LRUCache<string, CachedKey>({
+    max: 20_000,
+    ttl: PRINCIPAL_CACHE_TTL_MS,
+  });
+  private readonly lastUsedWrites = new LRUCache<string, number>({ max: 20_000 });
+
+  constructor(
+    @InjectTenantRepository(ApiKey) private readonly keys: TenantScopedRepository<ApiKey>,
+    @InjectTenantRepository(Role) private readonly roles: TenantScopedRepository<Role>,
+    @InjectRepository(ApiKey) private readonly allKeys: Repository<ApiKey>,
+    @InjectRepository(Role) private readonly allRoles: Repository<Role>,
+    private readonly principals: PrincipalService,
+    private readonly resolver: PrincipalResolver,
+    private readonly bus: InvalidationBus,
+    private readonly audit: AuditService,
+  ) {}
+
+  onModuleInit(): void {
+    this.resolver.useApiKeyAuthenticator((key) => this.authenticate(key));
+    this.bus.on('api-key', (prefix) => this.cache.delete(prefix));
+    // A role change can change what keys may do: drop the tenant's cached keys.
+    this.bus.on('tenant', (tenantId) => {
+      for (const [prefix, entry] of this.cache.entries()) {
+        if (entry.key.tenantId === tenantId) this.cache.delete(prefix);
+      }
+    });
+  }
+
+  toDto(key: ApiKey, roles: readonly RoleSummary[]): ApiKeyDto {
+    return {
+      id: key.id,
+      name: key.name,
+      prefix: key.prefix,
+      roles: roles.map((role) => ({ id: role.id, name: role.name })),
+      expiresAt: key.expiresAt?.toISOString() ?? null,
+      createdAt: key.createdAt.toISOString(),
+      lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+      createdById: key.createdById,
+    };
+  }
+
+  async create(auth: Principal, input: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
+    if (auth.type !== 'user' || !auth.userId)
+      throw AppError.forbidden('Only a signed-in user can create API keys.');
+    auth.permissions.assert('create', 'ApiKey', {
+      tenantId: auth.tenant.id,
+      createdById: auth.userId,
+    });
+    const expiresAt = input.expiresAt !== undefined ? new Date(input.expiresAt) : null;
+    if (expiresAt && expiresAt.getTime() <= Date.now()) {
+      throw AppError.validation([{ field: 'expiresAt', message: 'must be in the future' }]);
+    }
+    const roleIds = input.roleIds ?? auth.roles.map((role) => role.id);
+    const roles = await this.rolesOfTenant(roleIds);
+    // A key is never wider than the user who makes it.
+    assertGrantable(auth, roles.flatMap(rulesOfRole));
+
+    const prefix = randomBytes(6).toString('hex');
+    const key = `gat_${prefix}_${randomSecret()}`;
+    const row = this.keys.create({
+      id: uuidv7(),
+      name: input.name,
+      prefix,
+      secretHash: sha256Hex(key),
+      createdById: auth.userId,
+      roleIds: roles.map((role) => role.id),
+      expiresAt,
+      revokedAt: null,
+      lastUsedAt: null,
+      createdAt: new Date(),
+    });
+    await this.keys.raw.insert(row);
+    this.audit.record({
+      action: 'api_key.created',
+      outcome: 'success',
+      tenantId: auth.tenant.id,
+      target: { type: 'api_key', id: row.id },
+      metadata: { name: row.name, prefix, roles: roles.map((role) => role.name) },
+    });
+    const dto = this.toDto(row, roles);
+    return {
+      id: dto.id,
+      name: dto.name,
+      prefix,
+      key,
+      roles: dto.roles,
+      expiresAt: dto.expiresAt,
+      createdAt: dto.createdAt,
+    };
+  }
+
+  async list(
+    auth: Principal,
+    limit = DEFAULT_PAGE_SIZE,
+    cursor?: string,
+  ): Promise<Page<ApiKeyDto>> {
+    const query = this.keys
+      .queryBuilder('key')
+      .andWhere('key.revokedAt IS NULL')
+      .orderBy('key.id', 'ASC')
+      .take(limit + 1);
+    if (cursor) query.andWhere('key.id > :cursor', { cursor });
+    const rows = (await query.getMany()).filter((key) =>
+      auth.permissions.canOn('read', 'ApiKey', key),
+    );
+    const roles = await this.roles.find({
+      where: { id: In([...new Set(rows.flatMap((key) => key.roleIds))]) },
+    });
+    const byId = new Map(roles.map((role) => [role.id, role]));
+    return toPage(rows, limit, (key) =>
+      this.toDto(
+        key,
+        key.roleIds.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : [])),
+      ),
+    );
+  }
+
+  async revoke(auth: Principal, id: string): Promise<void> {
+    const key = await this.keys.findOne({ id, revokedAt: IsNull() });
+    if (!key) throw AppError.notFound();
+    auth.permissions.assert('delete', 'ApiKey', key);
+    await this.keys.update({ id }, { revokedAt: new Date() });
+    this.bus.publish('api-key', key.prefix);
+    this.audit.record({
+      action: 'api_key.revoked',
+      outcome: 'success',
+      tenantId: auth.tenant.id,
+      target: { type: 'api_key', id },
+      metadata: { prefix: key.prefix },
+    });
+  }
+
+  /** The principal of an `X-API-Key`; 401 `invalid_token` for a bad, expired or revoked key. */
+  async authenticate(presented: string): Promise<Principal> {
+    const match = KEY_FORMAT.exec(presented);
+    if (!match?.[1]) throw AppError.invalidToken('The API key is not valid.');
+    const entry = await this.lookup(match[1]);
+    if (!entry || !safeEqual(sha256Hex(presented), entry.key.secretHash)) {
+      throw AppError.invalidToken('The API key is not valid.');
+    }
+    const { key } = entry;
+    if (
+      key.revokedAt !== null ||
+      (key.expiresAt !== null && key.expiresAt.getTime() <= Date.now())
+    ) {
+      throw AppError.invalidToken('The API key is not valid.');
+    }
+    const creator = await this.principals.userContext(key.createdById);
+    if (!creator || creator.tenant.id !== key.tenantId)
+      throw AppError.invalidToken('The API key is not valid.');
+    this.principals.assertActive(creator);
+    this.touch(key);
+    const keyAbility = buildAbility(entry.rules, {
+      tenantId: key.tenantId,
+      tenantIsRoot: creator.tenant.isRoot,
+      userId: key.createdById,
+      scopes: null,
+    });
+    return {
+      type: 'api_key',
+      id: key.id,
+      tenant: creator.tenant,
+      userId: key.createdById,
+      sessionId: null,
+      scopes: null,
+      roles: entry.roles,
+      ruleSets: [entry.rules, creator.rules],
+      permissions: new Permissions([keyAbility, ...creator.permissions.abilities]),
+    };
+  }
+
+  private async lookup(prefix: string): Promise<CachedKey | null> {
+    const cached = this.cache.get(prefix);
+    if (cached) return cached;
+    const key = await this.allKeys.findOne({ where: { prefix } });
+    if (!key) return null;
+    const roles = key.roleIds.length
+      ? await this.allRoles.find({ where: { tenantId: key.tenantId, id: In(key.roleIds) } })
+      : [];
+    const entry: CachedKey = {
+      key,
+      roles: roles.map((role) => ({ id: role.id, name: role.name })),
+      rules: roles.flatMap(rulesOfRole),
+    };
+    this.cache.set(prefix, entry);
+    return entry;
+  }
+
+  private touch(key: ApiKey): void {
+    const now = Date.now();
+    if (now - (this.lastUsedWrites.get(key.id) ?? 0) < LAST_USED_WRITE_INTERVAL_MS) return;
+    this.lastUsedWrites.set(key.id, now);
+    void this.allKeys.update({ id: key.id }, { lastUsedAt: new Date(now) }).catch(() => undefined);
+  }
+
+  private async rolesOfTenant(ids: readonly string[]): Promise<Role[]> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return [];
+    const roles = await this.roles.find({ where: { id: In(unique) } });
+    if (roles.length !== unique.length)
+      throw AppError.validation([{ field: 'roleIds', message: 'contains an unknown role' }]);
+    return roles;
+  }
+}
