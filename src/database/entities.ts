@@ -1,8 +1,10 @@
+import { ApiKey } from '../api-keys/entities/api-key.entity';
 import { AuditEvent } from '../audit/entities/audit-event.entity';
 import { OneTimeCode } from '../auth/entities/one-time-code.entity';
 import { RefreshToken } from '../auth/entities/refresh-token.entity';
 import { Session } from '../auth/entities/session.entity';
 import { SigningKey } from '../auth/keys/entities/signing-key.entity';
+import { Project } from '../projects/entities/project.entity';
 import { Role } from '../roles/entities/role.entity';
 import { Tenant } from '../tenants/entities/tenant.entity';
 import { UserIdentity } from '../users/entities/user-identity.entity';
@@ -22,4 +24,6 @@ export const ENTITIES = [
   AuditEvent,
   OneTimeCode,
   UserIdentity,
+  ApiKey,
+  Project,
 ] as const;

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import type { TestDatabase } from '../support/database';
+import { createSharedDatabase } from '../support/shared-database';
 import { createTestApp, ROOT_TENANT } from '../support/app';
 import { selectRows } from '../support/sql';
 
@@ -8,17 +9,7 @@ describe('first start', () => {
   afterAll(async () => database?.drop());
 
   it('creates the root tenant, its built-in roles and the platform admin once; a restart changes nothing', async () => {
-    database = await createTestDatabase();
-    // SQLite in memory lives as long as its connection: use a file shared by both boots.
-    if (database.env.DATABASE_PATH === ':memory:') {
-      const { mkdtempSync } = await import('node:fs');
-      const { tmpdir } = await import('node:os');
-      const { join } = await import('node:path');
-      database = {
-        env: { DATABASE_PATH: join(mkdtempSync(join(tmpdir(), 'gatehouse-')), 'boot.sqlite') },
-        drop: () => Promise.resolve(),
-      };
-    }
+    database = await createSharedDatabase();
     const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const env = { BOOTSTRAP_ADMIN_PASSWORD: '', BOOTSTRAP_ADMIN_EMAIL: 'owner@platform.test' };
     const first = await createTestApp({ database, env });
