@@ -10,6 +10,7 @@ import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { ProjectsModule } from './projects/projects.module';
 import { RolesModule } from './roles/roles.module';
 import { TenantsModule } from './tenants/tenants.module';
@@ -37,6 +38,7 @@ export class AppModule {
         CommonModule,
         DatabaseModule.forRoot(),
         AuditModule,
+        MetricsModule,
         RolesModule,
         UsersModule,
         TenantsModule,

@@ -11,6 +11,8 @@ import { requestIdMiddleware, requestIdOf } from './common/middleware/request-id
 import { securityHeaders } from './common/middleware/security-headers';
 import { createValidationPipe } from './common/pipes/validation.pipe';
 import { AppConfig } from './config/app-config';
+import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
+import { MetricsService } from './metrics/metrics.service';
 
 /** Paths that parse their own bodies. */
 const OWN_BODY_PARSING = ['/oidc'];
@@ -30,6 +32,7 @@ export function configureApp(app: NestExpressApplication): void {
   app.disable('x-powered-by');
 
   app.use(requestIdMiddleware);
+  app.use(httpMetricsMiddleware(app.get(MetricsService)));
   app.use(
     new ClsMiddleware({
       generateId: true,

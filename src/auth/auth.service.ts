@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { packRules } from '@casl/ability/extra';
 import type { Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { type LoginOutcome, MetricsService } from '../metrics/metrics.service';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-code';
 import type { ClientInfo } from '../common/http/request-context';
@@ -20,6 +21,13 @@ import type { Principal } from './principal/principal';
 import { PrincipalService } from './principal/principal.service';
 import { type SessionMethod, SessionService, type TokenPair } from './tokens/session.service';
 
+function loginOutcomeOf(error: unknown): LoginOutcome {
+  if (!(error instanceof AppError)) return 'failure';
+  if (error.code === ErrorCode.MfaRequired) return 'mfa_required';
+  if (error.code === ErrorCode.RateLimited) return 'locked';
+  return 'failure';
+}
+
 const INVALID_CREDENTIALS_DETAIL = 'The tenant, email or password is not correct.';
 
 /** Local accounts: registration, password login, and the caller's own view of itself. */
@@ -34,6 +42,7 @@ export class AuthService {
     private readonly transactions: TransactionRunner,
     private readonly audit: AuditService,
     private readonly policies: LoginPolicies,
+    private readonly metrics: MetricsService,
     @InjectRepository(User) private readonly users: Repository<User>,
   ) {}
 
@@ -71,8 +80,15 @@ export class AuthService {
    * Feature modules add their rules (lockout, MFA, email verification, SSO) as login policies.
    */
   async login(input: LoginDto, client: ClientInfo): Promise<TokenPair> {
-    const { user, method } = await this.authenticate(input, client);
-    return this.sessions.start(user, method, client);
+    try {
+      const { user, method } = await this.authenticate(input, client);
+      const pair = await this.sessions.start(user, method, client);
+      this.metrics.logins.inc({ outcome: 'success' });
+      return pair;
+    } catch (error) {
+      this.metrics.logins.inc({ outcome: loginOutcomeOf(error) });
+      throw error;
+    }
   }
 
   /**

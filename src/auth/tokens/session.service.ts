@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, type Repository } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { AuditService } from '../../audit/audit.service';
+import { MetricsService } from '../../metrics/metrics.service';
 import { InvalidationBus } from '../../common/cache/invalidation-bus';
 import { randomSecret, sha256Hex } from '../../common/crypto/tokens';
 import { AppError } from '../../common/errors/app-error';
@@ -43,6 +44,7 @@ export class SessionService {
     private readonly transactions: TransactionRunner,
     private readonly bus: InvalidationBus,
     private readonly audit: AuditService,
+    private readonly metrics: MetricsService,
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
     @InjectRepository(RefreshToken) private readonly refreshTokens: Repository<RefreshToken>,
   ) {}
@@ -81,6 +83,7 @@ export class SessionService {
       await manager.insert(Session, session);
       await manager.insert(RefreshToken, this.newRefreshRow(session, refreshToken, now));
     });
+    this.metrics.tokensIssued.inc({ grant: method });
     return { pair: await this.pair(session, refreshToken), sessionId: session.id };
   }
 
@@ -125,6 +128,7 @@ export class SessionService {
       actor: { type: 'user', id: session.userId },
       target: { type: 'session', id: session.id },
     });
+    this.metrics.tokensIssued.inc({ grant: 'refresh' });
     return this.pair(session, refreshToken);
   }
 
