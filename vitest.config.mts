@@ -27,6 +27,18 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        plugins,
+        test: {
+          // Processes of a production build (npm run build first) against PostgreSQL and Redis.
+          name: 'scale',
+          include: ['test/scale/**/*.scale-spec.ts'],
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

@@ -18,7 +18,14 @@ const STATUS_CODES: Readonly<Record<number, ErrorCode>> = {
 
 /** Errors of the database driver that mean "the database is unreachable", not "your query is bad". */
 const UNAVAILABLE_PATTERN =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|connection timeout|terminating connection|the database system is (starting up|shutting down)|Client has encountered a connection error|Cannot use a pool after calling end|database is locked|SQLITE_BUSY/i;
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|connection timeout|terminating connection|the database system is (starting up|shutting down|in recovery mode)|Client has encountered a connection error|Client was closed and is not queryable|Cannot use a pool after calling end|database is locked|SQLITE_BUSY/i;
+
+/** TypeORM's own errors when the connection under a query runner or transaction went away. */
+const UNAVAILABLE_ERRORS = new Set([
+  'QueryRunnerAlreadyReleasedError',
+  'ConnectionIsNotSetError',
+  'CannotExecuteNotConnectedError',
+]);
 
 function isUniqueViolation(error: unknown): boolean {
   const driverError = (error as { driverError?: { code?: string } }).driverError;
@@ -32,6 +39,8 @@ function isUniqueViolation(error: unknown): boolean {
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
+  if (UNAVAILABLE_ERRORS.has(error.name) || UNAVAILABLE_ERRORS.has(error.constructor.name))
+    return true;
   const code = (error as { code?: string }).code ?? '';
   if (['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004'].includes(code))
     return true;
