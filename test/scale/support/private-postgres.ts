@@ -16,7 +16,7 @@ export interface PrivatePostgres {
 
 function bin(name: string): string {
   const versions = readdirSync('/usr/lib/postgresql').sort();
-  return join('/usr/lib/postgresql', versions[versions.length - 1]!, 'bin', name);
+  return join('/usr/lib/postgresql', versions[versions.length - 1], 'bin', name);
 }
 
 /**
