@@ -4,6 +4,7 @@ import { RefreshToken } from '../auth/entities/refresh-token.entity';
 import { Session } from '../auth/entities/session.entity';
 import { SigningKey } from '../auth/keys/entities/signing-key.entity';
 import { Role } from '../roles/entities/role.entity';
+import { FederationState } from '../social/entities/federation-state.entity';
 import { Tenant } from '../tenants/entities/tenant.entity';
 import { UserIdentity } from '../users/entities/user-identity.entity';
 import { User } from '../users/entities/user.entity';
@@ -22,4 +23,5 @@ export const ENTITIES = [
   AuditEvent,
   OneTimeCode,
   UserIdentity,
+  FederationState,
 ] as const;
