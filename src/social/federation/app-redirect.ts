@@ -27,9 +27,17 @@ export function allowedRedirect(candidate: string, allowlist: readonly string[])
   return allowed ? url : null;
 }
 
-/** The app's redirect URI with our parameters added (its own query is kept). */
+/** What the app reads from our redirect: the app's URI may not bring its own. */
+const RESULT_PARAMETERS = ['code', 'error', 'error_description'];
+
+/**
+ * The app's redirect URI with the login's result. The app's own query is kept, except result
+ * parameters: a redirect URI carrying `?code=<someone else's code>` would otherwise deliver
+ * an attacker's login alongside our `error`.
+ */
 export function redirectWith(redirectUri: string, parameters: Record<string, string>): string {
   const url = new URL(redirectUri);
+  for (const name of RESULT_PARAMETERS) url.searchParams.delete(name);
   for (const [name, value] of Object.entries(parameters)) url.searchParams.set(name, value);
   return url.href;
 }
