@@ -1,6 +1,10 @@
+import { unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTenant, register, uniqueEmail } from '../factories';
 import { createTestApp, type TestApp } from '../support/app';
+import { createTestDatabase, type TestDatabase } from '../support/database';
 import { selectRows, updateRow } from '../support/sql';
 import { Browser } from './support/browser';
 import {
@@ -38,6 +42,17 @@ describe('social login with Google (a real local OpenID provider)', () => {
     return id;
   };
 
+  const sharedEnv = () => ({
+    PUBLIC_URL,
+    APP_REDIRECT_ALLOWLIST: `${APP},https://other.example.com/done`,
+    GOOGLE_CLIENT_ID: 'gatehouse-google',
+    GOOGLE_CLIENT_SECRET: SECRET,
+    GOOGLE_ISSUER: idp.issuer,
+    OIDC_PROVIDERS: JSON.stringify([
+      { name: 'corp', issuer: forger.issuer, clientId: 'gatehouse-corp', clientSecret: SECRET },
+    ]),
+  });
+
   beforeAll(async () => {
     idp = await TestOidcProvider.start([
       {
@@ -54,18 +69,7 @@ describe('social login with Google (a real local OpenID provider)', () => {
       },
     ]);
     forger.forgeSignatures();
-    t = await createTestApp({
-      env: {
-        PUBLIC_URL,
-        APP_REDIRECT_ALLOWLIST: `${APP},https://other.example.com/done`,
-        GOOGLE_CLIENT_ID: 'gatehouse-google',
-        GOOGLE_CLIENT_SECRET: SECRET,
-        GOOGLE_ISSUER: idp.issuer,
-        OIDC_PROVIDERS: JSON.stringify([
-          { name: 'corp', issuer: forger.issuer, clientId: 'gatehouse-corp', clientSecret: SECRET },
-        ]),
-      },
-    });
+    t = await createTestApp({ env: sharedEnv() });
     const created = await createTenant(t);
     tenant = created.slug;
     tenantId = created.id;
@@ -458,6 +462,47 @@ describe('social login with Google (a real local OpenID provider)', () => {
       expect(res.status).toBe(302);
       const back = new URL(res.location ?? '');
       expect(Object.fromEntries(back.searchParams)).toEqual({ error: 'provider_error' });
+    });
+  });
+
+  describe('several instances', () => {
+    let database: TestDatabase;
+    let a: TestApp;
+    let b: TestApp;
+
+    beforeAll(async () => {
+      // One database for both instances: a file on SQLite (memory is per connection).
+      const file = join(tmpdir(), `gatehouse-social-${process.pid}-${Date.now()}.sqlite`);
+      database = process.env.DATABASE_URL?.trim()
+        ? await createTestDatabase()
+        : {
+            env: { DATABASE_PATH: file },
+            drop: () =>
+              Promise.all(
+                ['', '-wal', '-shm'].map((s) => unlink(`${file}${s}`).catch(() => undefined)),
+              ).then(() => undefined),
+          };
+      const env = sharedEnv();
+      a = await createTestApp({ env, database });
+      b = await createTestApp({ env, database });
+    });
+    afterAll(async () => {
+      await a?.close();
+      await b?.close();
+      await database?.drop();
+    });
+
+    it('a login started on one instance finishes on another: the state lives in the database', async () => {
+      const shared = await createTenant(a);
+      googleAccount(uniqueEmail('balanced'), true);
+      const browserOnA = new Browser(a, PUBLIC_URL);
+      const callback = await untilCallback(browserOnA, 'google', shared.slug);
+      browserOnA.t = b;
+      const res = await browserOnA.get(callback);
+      const code = new URL(res.location ?? '').searchParams.get('code');
+      expect(code).toBeTruthy();
+      // …and the code is good on either instance.
+      expect((await exchange(a, code)).me.user.tenantId).toBe(shared.id);
     });
   });
 });

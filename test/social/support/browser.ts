@@ -15,7 +15,8 @@ export class Browser {
   private readonly jars = new Map<string, Map<string, string>>();
 
   constructor(
-    private readonly t: TestApp,
+    /** The instance requests for PUBLIC_URL go to; swap it to play a load balancer. */
+    public t: TestApp,
     private readonly publicUrl: string,
   ) {}
 
