@@ -2,6 +2,7 @@ import { InitialSchema1764400000000 } from './1764400000000-initial-schema';
 import { OneTimeCodes1764400100000 } from './1764400100000-one-time-codes';
 import { UserIdentities1764400200000 } from './1764400200000-user-identities';
 import { ApiKeysAndProjects1764400300000 } from './1764400300000-api-keys-and-projects';
+import { FederationStates1764400700000 } from './1764400700000-federation-states';
 
 /** Every migration, oldest first. Listed, not globbed, so tests and the CLI load the same set. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   OneTimeCodes1764400100000,
   UserIdentities1764400200000,
   ApiKeysAndProjects1764400300000,
+  FederationStates1764400700000,
 ] as const;

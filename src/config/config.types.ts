@@ -90,6 +90,17 @@ export interface SocialConfig {
   readonly google: { readonly clientId: string; readonly clientSecret: string } | null;
   readonly github: { readonly clientId: string; readonly clientSecret: string } | null;
   readonly oidcProviders: readonly OidcProviderSettings[];
+  /** Where the built-in providers live; moved only to point tests at local servers. */
+  readonly endpoints: {
+    /** Google's OIDC issuer (discovery document under `/.well-known/openid-configuration`). */
+    readonly googleIssuer: string;
+    /** GitHub's web origin: `/login/oauth/authorize` and `/login/oauth/access_token`. */
+    readonly githubUrl: string;
+    /** GitHub's REST API: `/user` and `/user/emails`. */
+    readonly githubApiUrl: string;
+  };
+  /** Bound of every request to a provider (discovery, token, userinfo, JWKS, GitHub API). */
+  readonly httpTimeoutMs: number;
 }
 
 export interface LogConfig {

@@ -123,4 +123,31 @@ describe('loadConfig', () => {
       'GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET must be set together',
     ]);
   });
+
+  it('social provider endpoints default to the real providers and may be moved', () => {
+    expect(loadConfig({}).social).toMatchObject({
+      endpoints: {
+        googleIssuer: 'https://accounts.google.com',
+        githubUrl: 'https://github.com',
+        githubApiUrl: 'https://api.github.com',
+      },
+      httpTimeoutMs: 5000,
+    });
+    const moved = loadConfig({
+      GOOGLE_ISSUER: 'http://127.0.0.1:4000/',
+      GITHUB_URL: 'http://127.0.0.1:4001',
+      GITHUB_API_URL: 'http://127.0.0.1:4001/api',
+      SOCIAL_HTTP_TIMEOUT_MS: '750',
+    }).social;
+    expect(moved.endpoints).toEqual({
+      googleIssuer: 'http://127.0.0.1:4000',
+      githubUrl: 'http://127.0.0.1:4001',
+      githubApiUrl: 'http://127.0.0.1:4001/api',
+    });
+    expect(moved.httpTimeoutMs).toBe(750);
+    expect(problems({ GITHUB_URL: 'ftp://github.example', SOCIAL_HTTP_TIMEOUT_MS: '5' })).toEqual([
+      'GITHUB_URL must be a http: or https: URL',
+      'SOCIAL_HTTP_TIMEOUT_MS must be a whole number from 100 to 60000 (got "5")',
+    ]);
+  });
 });

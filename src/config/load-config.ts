@@ -360,7 +360,32 @@ export function loadConfig(source: Env): AppConfig {
     google: pair(env, 'GOOGLE'),
     github: pair(env, 'GITHUB'),
     oidcProviders: readOidcProviders(env),
+    endpoints: {
+      googleIssuer: stripTrailingSlash(
+        env.url('GOOGLE_ISSUER', 'https://accounts.google.com', ['http:', 'https:']) ??
+          'https://accounts.google.com',
+      ),
+      githubUrl: stripTrailingSlash(
+        env.url('GITHUB_URL', 'https://github.com', ['http:', 'https:']) ?? 'https://github.com',
+      ),
+      githubApiUrl: stripTrailingSlash(
+        env.url('GITHUB_API_URL', 'https://api.github.com', ['http:', 'https:']) ??
+          'https://api.github.com',
+      ),
+    },
+    httpTimeoutMs: env.int('SOCIAL_HTTP_TIMEOUT_MS', 5000, 100, 60_000),
   };
+  if (production) {
+    const plainHttp = [
+      ['GOOGLE_ISSUER', social.endpoints.googleIssuer],
+      ['GITHUB_URL', social.endpoints.githubUrl],
+      ['GITHUB_API_URL', social.endpoints.githubApiUrl],
+      ...social.oidcProviders.map((p) => [`OIDC_PROVIDERS "${p.name}" issuer`, p.issuer]),
+    ].filter(([, url]) => url?.startsWith('http://'));
+    for (const [name] of plainHttp) {
+      warnings.push(`${name} is plain http: provider answers are not protected in transit.`);
+    }
+  }
 
   const logLevel = env.oneOf('LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'info');
   const logFormat = env.oneOf(

@@ -6,6 +6,7 @@ import { Session } from '../auth/entities/session.entity';
 import { SigningKey } from '../auth/keys/entities/signing-key.entity';
 import { Project } from '../projects/entities/project.entity';
 import { Role } from '../roles/entities/role.entity';
+import { FederationState } from '../social/entities/federation-state.entity';
 import { Tenant } from '../tenants/entities/tenant.entity';
 import { UserIdentity } from '../users/entities/user-identity.entity';
 import { User } from '../users/entities/user.entity';
@@ -26,4 +27,5 @@ export const ENTITIES = [
   UserIdentity,
   ApiKey,
   Project,
+  FederationState,
 ] as const;

@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { randomSecret, safeEqual, sha256Hex } from '../../common/crypto/tokens';
+import { AppConfig } from '../../config/app-config';
+import { FEDERATION_STATE_TTL_MS } from './federation-state.store';
+
+const VALUE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Ties a login at a provider to the browser that started it, against login CSRF (RFC 6749
+ * §10.12, OAuth Security BCP §4.7): the start sets an httpOnly cookie with a random value and
+ * the state keeps its hash; a callback that arrives without that cookie (an attacker's code
+ * pushed into a victim's browser) is refused. SameSite=Lax still sends it on the provider's
+ * top-level redirect back. Over https the `__Host-` prefix (Secure, Path=/, no Domain) stops a
+ * sibling subdomain from planting a value it knows. A browser keeps one value for every flow
+ * it starts, so two logins in two tabs do not break each other.
+ */
+@Injectable()
+export class BrowserBinding {
+  private readonly secure: boolean;
+  readonly cookieName: string;
+
+  constructor(config: AppConfig) {
+    this.secure = config.http.tls !== null || config.http.publicUrl.startsWith('https://');
+    this.cookieName = this.secure ? '__Host-gatehouse-federation' : 'gatehouse-federation';
+  }
+
+  /** Sets (or refreshes) the cookie and answers the hash to keep with the state. */
+  bind(req: Request, res: Response): string {
+    const current = this.read(req);
+    const value = current ?? randomSecret();
+    res.cookie(this.cookieName, value, {
+      httpOnly: true,
+      secure: this.secure,
+      sameSite: 'lax',
+      path: '/',
+      maxAge: FEDERATION_STATE_TTL_MS,
+    });
+    return sha256Hex(value);
+  }
+
+  /** True when the request carries the cookie whose hash the state kept. */
+  matches(req: Request, expectedHash: string): boolean {
+    const value = this.read(req);
+    return value !== null && safeEqual(sha256Hex(value), expectedHash);
+  }
+
+  private read(req: Request): string | null {
+    const header = req.headers.cookie;
+    if (typeof header !== 'string') return null;
+    for (const part of header.split(';')) {
+      const index = part.indexOf('=');
+      if (index < 0 || part.slice(0, index).trim() !== this.cookieName) continue;
+      const value = part.slice(index + 1).trim();
+      if (VALUE_PATTERN.test(value)) return value;
+    }
+    return null;
+  }
+}

@@ -1,0 +1,43 @@
+import { Controller, Delete, Get, HttpCode, HttpStatus, Param } from '@nestjs/common';
+import {
+  ApiConflictResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Principal } from '../auth/principal/principal';
+import { Authenticated } from '../common/decorators/access.decorators';
+import { ProblemResponseDto } from '../common/http/problem-response.dto';
+import { Auth } from '../common/http/request-context';
+import { IdentityListDto } from './dto/identity.dto';
+import { IdentitiesService } from './identities.service';
+
+@ApiTags('auth')
+@Controller('v1/auth/identities')
+export class IdentitiesController {
+  constructor(private readonly identities: IdentitiesService) {}
+
+  @Get()
+  @Authenticated()
+  @ApiOperation({ summary: "The caller's linked social and SSO identities" })
+  @ApiOkResponse({ type: IdentityListDto })
+  list(@Auth() auth: Principal): Promise<IdentityListDto> {
+    return this.identities.list(auth);
+  }
+
+  @Delete(':id')
+  @Authenticated()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Unlink one of the caller’s identities' })
+  @ApiNoContentResponse({ description: 'Unlinked' })
+  @ApiNotFoundResponse({ description: 'Not an identity of the caller', type: ProblemResponseDto })
+  @ApiConflictResponse({
+    description: '`conflict`: it is the last way to sign in (no password, no other identity)',
+    type: ProblemResponseDto,
+  })
+  unlink(@Auth() auth: Principal, @Param('id') id: string): Promise<void> {
+    return this.identities.unlink(auth, id);
+  }
+}

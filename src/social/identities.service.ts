@@ -1,0 +1,77 @@
+import { Injectable } from '@nestjs/common';
+import { IsNull } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import type { Principal } from '../auth/principal/principal';
+import { AppError } from '../common/errors/app-error';
+import { TransactionRunner } from '../database/transaction-runner';
+import { UserIdentity } from '../users/entities/user-identity.entity';
+import { User } from '../users/entities/user.entity';
+import { UserIdentitiesService } from '../users/user-identities.service';
+import { IdentityDto, type IdentityListDto } from './dto/identity.dto';
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The caller's own external identities (social and SSO: both live in `user_identities`).
+ * Unlinking never leaves an account without a way in: the last identity of a user without a
+ * password stays (409 `conflict`).
+ */
+@Injectable()
+export class IdentitiesService {
+  constructor(
+    private readonly identities: UserIdentitiesService,
+    private readonly transactions: TransactionRunner,
+    private readonly audit: AuditService,
+  ) {}
+
+  async list(auth: Principal): Promise<IdentityListDto> {
+    const userId = requireUser(auth);
+    const rows = await this.identities.listOfUser(auth.tenant.id, userId);
+    return { items: rows.map((row) => IdentityDto.from(row)), nextCursor: null };
+  }
+
+  async unlink(auth: Principal, id: string): Promise<void> {
+    const userId = requireUser(auth);
+    if (auth.scopes !== null) {
+      throw AppError.forbidden('Sign-in methods are changed with a first-party session only.');
+    }
+    if (!UUID_PATTERN.test(id)) throw AppError.notFound();
+    const removed = await this.transactions.run(async (manager) => {
+      // On PostgreSQL the user row is locked, so two concurrent unlinks cannot each see the
+      // other's identity as the remaining way in. SQLite runs one transaction at a time.
+      const user = await manager.findOne(User, {
+        where: { id: userId, tenantId: auth.tenant.id, deletedAt: IsNull() },
+        ...(manager.connection.options.type === 'postgres'
+          ? { lock: { mode: 'pessimistic_write' as const } }
+          : {}),
+      });
+      if (!user) throw AppError.notFound();
+      const identities = await manager.find(UserIdentity, {
+        where: { tenantId: auth.tenant.id, userId },
+      });
+      const identity = identities.find((candidate) => candidate.id === id);
+      if (!identity) throw AppError.notFound();
+      if (user.passwordHash === null && identities.length <= 1) {
+        throw AppError.conflict(
+          'This is the only way to sign in to this account: set a password or link another provider first.',
+        );
+      }
+      await manager.delete(UserIdentity, { id: identity.id, tenantId: auth.tenant.id, userId });
+      return identity;
+    });
+    this.audit.record({
+      action: 'auth.identity.unlinked',
+      outcome: 'success',
+      tenantId: auth.tenant.id,
+      target: { type: 'user', id: userId },
+      metadata: { identityId: removed.id, provider: removed.provider },
+    });
+  }
+}
+
+function requireUser(auth: Principal): string {
+  if (auth.type !== 'user' || !auth.userId) {
+    throw AppError.forbidden('Only a signed-in user has identities.');
+  }
+  return auth.userId;
+}
