@@ -4,6 +4,9 @@ import { RefreshToken } from '../auth/entities/refresh-token.entity';
 import { Session } from '../auth/entities/session.entity';
 import { SigningKey } from '../auth/keys/entities/signing-key.entity';
 import { Role } from '../roles/entities/role.entity';
+import { SsoConnectionDomain } from '../sso/entities/sso-connection-domain.entity';
+import { SsoConnection } from '../sso/entities/sso-connection.entity';
+import { SsoState } from '../sso/entities/sso-state.entity';
 import { Tenant } from '../tenants/entities/tenant.entity';
 import { UserIdentity } from '../users/entities/user-identity.entity';
 import { User } from '../users/entities/user.entity';
@@ -22,4 +25,7 @@ export const ENTITIES = [
   AuditEvent,
   OneTimeCode,
   UserIdentity,
+  SsoConnection,
+  SsoConnectionDomain,
+  SsoState,
 ] as const;
