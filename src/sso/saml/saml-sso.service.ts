@@ -279,7 +279,10 @@ function relayKey(connectionId: string, requestId: string): string {
 function classify(message: string): string {
   if (/InResponseTo/i.test(message)) return 'in_response_to';
   if (/signature/i.test(message)) return 'invalid_signature';
-  if (/expired|not yet valid|too old/i.test(message)) return 'assertion_time';
+  // node-saml picks a subject confirmation by its time window: none valid means expired.
+  if (/expired|not yet valid|too old|no valid subject confirmation/i.test(message)) {
+    return 'assertion_time';
+  }
   if (/audience/i.test(message)) return 'audience_mismatch';
   if (/subject confirmation/i.test(message)) return 'subject_confirmation';
   return 'invalid_response';
