@@ -59,7 +59,11 @@ export class OidcSsoService {
     private readonly store: SsoStateStore,
     private readonly secrets: SecretBox,
   ) {
-    connections.onChange((id) => this.configurations.delete(id));
+    connections.onChange((id) => {
+      for (const key of this.configurations.keys()) {
+        if (key.startsWith(`${id}:`)) this.configurations.delete(key);
+      }
+    });
   }
 
   /** The IdP's authorization URL, and the browser binding to set as a cookie. */
@@ -210,7 +214,9 @@ export class OidcSsoService {
   }
 
   private configuration(connection: LoadedConnection): Promise<client.Configuration> {
-    const key = connection.id;
+    // Keyed by the connection's version too: an instance that did not see the change (another
+    // instance applied it) still stops using the old issuer or secret at once.
+    const key = `${connection.id}:${connection.updatedAt.getTime()}`;
     let pending = this.configurations.get(key);
     if (!pending) {
       pending = this.discover(connection);
