@@ -202,7 +202,12 @@ describe('SAML 2.0 SP-initiated login (e2e with a signing test IdP)', () => {
   it('JIT: a first login creates the user in the connection’s tenant, verified, with the default role, and the code exchanges for a session', async () => {
     const email = `new.${Date.now()}@${domain}`;
     const before = await counts(t);
-    const { me } = await signIn(jit, email, { attributes: { displayName: 'New Person' } });
+    const { me, location, accessToken } = await signIn(jit, email, {
+      attributes: { displayName: 'New Person' },
+    });
+    // Neither the code nor the token it became is ever logged.
+    expect(t.logs.join('\n')).not.toContain(codeOf(location));
+    expect(t.logs.join('\n')).not.toContain(accessToken);
     expect(me.tenant.id).toBe(tenant.id);
     expect(me.user.email).toBe(email);
     expect(me.user.name).toBe('New Person');
