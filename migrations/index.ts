@@ -3,6 +3,7 @@ import { OneTimeCodes1764400100000 } from './1764400100000-one-time-codes';
 import { UserIdentities1764400200000 } from './1764400200000-user-identities';
 import { ApiKeysAndProjects1764400300000 } from './1764400300000-api-keys-and-projects';
 import { FederationStates1764400700000 } from './1764400700000-federation-states';
+import { Sso1764400800000 } from './1764400800000-sso';
 
 /** Every migration, oldest first. Listed, not globbed, so tests and the CLI load the same set. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   UserIdentities1764400200000,
   ApiKeysAndProjects1764400300000,
   FederationStates1764400700000,
+  Sso1764400800000,
 ] as const;

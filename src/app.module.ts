@@ -14,6 +14,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { ProjectsModule } from './projects/projects.module';
 import { RolesModule } from './roles/roles.module';
 import { SocialModule } from './social/social.module';
+import { SsoModule } from './sso/sso.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { UsersModule } from './users/users.module';
 
@@ -47,6 +48,7 @@ export class AppModule {
         ApiKeysModule,
         ProjectsModule,
         SocialModule,
+        SsoModule,
         HealthModule,
       ],
     };

@@ -7,6 +7,9 @@ import { SigningKey } from '../auth/keys/entities/signing-key.entity';
 import { Project } from '../projects/entities/project.entity';
 import { Role } from '../roles/entities/role.entity';
 import { FederationState } from '../social/entities/federation-state.entity';
+import { SsoConnectionDomain } from '../sso/entities/sso-connection-domain.entity';
+import { SsoConnection } from '../sso/entities/sso-connection.entity';
+import { SsoState } from '../sso/entities/sso-state.entity';
 import { Tenant } from '../tenants/entities/tenant.entity';
 import { UserIdentity } from '../users/entities/user-identity.entity';
 import { User } from '../users/entities/user.entity';
@@ -28,4 +31,7 @@ export const ENTITIES = [
   ApiKey,
   Project,
   FederationState,
+  SsoConnection,
+  SsoConnectionDomain,
+  SsoState,
 ] as const;

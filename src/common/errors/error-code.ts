@@ -21,6 +21,7 @@ export enum ErrorCode {
   UnsupportedMediaType = 'unsupported_media_type',
   RateLimited = 'rate_limited',
   SsoFailed = 'sso_failed',
+  SsoRequired = 'sso_required',
   ServiceUnavailable = 'service_unavailable',
   InternalError = 'internal_error',
 }
@@ -44,6 +45,7 @@ export const ERROR_TITLES: Readonly<Record<ErrorCode, string>> = {
   [ErrorCode.UnsupportedMediaType]: 'Unsupported media type',
   [ErrorCode.RateLimited]: 'Too many requests',
   [ErrorCode.SsoFailed]: 'Single sign-on failed',
+  [ErrorCode.SsoRequired]: 'Single sign-on required',
   [ErrorCode.ServiceUnavailable]: 'Service unavailable',
   [ErrorCode.InternalError]: 'Internal server error',
 };

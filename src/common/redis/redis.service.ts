@@ -63,6 +63,11 @@ export class RedisService implements OnModuleDestroy {
     await Promise.all(
       [this.client, this.subscriber].map(async (connection) => {
         if (!connection) return;
+        // QUIT waits for a server that answers; while Redis is down it would hang shutdown.
+        if (connection.status !== 'ready') {
+          connection.disconnect();
+          return;
+        }
         try {
           await connection.quit();
         } catch {

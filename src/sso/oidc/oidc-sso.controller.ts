@@ -1,0 +1,88 @@
+import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiFoundResponse,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { Public } from '../../common/decorators/access.decorators';
+import { ProblemResponseDto } from '../../common/http/problem-response.dto';
+import { AppConfig } from '../../config/app-config';
+import { OIDC_BINDING_COOKIE, OIDC_TRANSACTION_TTL_MS, OidcSsoService } from './oidc-sso.service';
+
+const COOKIE_PATH = '/v1/sso/oidc';
+
+@ApiTags('sso')
+@ApiNotFoundResponse({ description: 'No OIDC connection with this id', type: ProblemResponseDto })
+@Controller('v1/sso/oidc/:connectionId')
+export class OidcSsoController {
+  constructor(
+    private readonly oidc: OidcSsoService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Get('login')
+  @Public()
+  @ApiOperation({ summary: 'Start a login at the enterprise OIDC IdP (state, nonce, PKCE S256)' })
+  @ApiQuery({
+    name: 'redirect_uri',
+    description: 'An entry of APP_REDIRECT_ALLOWLIST (plus a query)',
+  })
+  @ApiFoundResponse({ description: 'To the IdP; sets the httpOnly browser-binding cookie' })
+  async login(
+    @Param('connectionId') connectionId: string,
+    @Query('redirect_uri') redirectUri: unknown,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const { url, binding } = await this.oidc.startLogin(
+      connectionId,
+      redirectUri,
+      cookie(req, OIDC_BINDING_COOKIE),
+    );
+    res.cookie(OIDC_BINDING_COOKIE, binding, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.config.http.publicUrl.startsWith('https://'),
+      path: COOKIE_PATH,
+      maxAge: OIDC_TRANSACTION_TTL_MS,
+    });
+    res.redirect(302, url);
+  }
+
+  @Get('callback')
+  @Public()
+  @ApiOperation({ summary: "The IdP's redirect: 302 to redirect_uri?code=" })
+  @ApiFoundResponse({ description: 'To the app, with a one-time code for POST /v1/auth/exchange' })
+  @ApiUnauthorizedResponse({
+    description: '`sso_failed`: the answer was refused',
+    type: ProblemResponseDto,
+  })
+  async callback(
+    @Param('connectionId') connectionId: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const queryAt = req.originalUrl.indexOf('?');
+    const rawQuery = queryAt === -1 ? '' : req.originalUrl.slice(queryAt + 1);
+    const target = await this.oidc.callback(
+      connectionId,
+      req.query,
+      rawQuery,
+      cookie(req, OIDC_BINDING_COOKIE),
+    );
+    res.redirect(302, target);
+  }
+}
+
+/** One cookie's value from the Cookie header (no cookie-parser in the pipeline). */
+function cookie(req: Request, name: string): string | null {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return null;
+}

@@ -1,0 +1,264 @@
+import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import * as client from 'openid-client';
+import { SecretBox } from '../../common/crypto/secret-box';
+import { randomSecret, safeEqual, sha256Hex } from '../../common/crypto/tokens';
+import { AppError } from '../../common/errors/app-error';
+import { ErrorCode } from '../../common/errors/error-code';
+import { AppConfig } from '../../config/app-config';
+import { assertAllowedRedirect } from '../app-redirect';
+import { isLoopbackHttp } from '../connection-settings';
+import {
+  clientSecretContext,
+  type LoadedConnection,
+  SsoConnectionsService,
+} from '../sso-connections.service';
+import { type AssertedIdentity, SsoLoginService } from '../sso-login.service';
+import { SsoRefusal } from '../sso-refusal';
+import { SsoStateStore } from '../sso-state.store';
+import { ssoUrls } from '../sso-urls';
+
+/** State, nonce and PKCE verifier live server-side this long (SPEC §10: ≤ 10 min). */
+export const OIDC_TRANSACTION_TTL_MS = 10 * 60_000;
+export const OIDC_BINDING_COOKIE = 'gh_sso_oidc';
+/** Seconds allowed to every request to the IdP (discovery, JWKS, token, userinfo). */
+const UPSTREAM_TIMEOUT_S = 10;
+const DISCOVERY_CACHE_TTL_MS = 10 * 60_000;
+const TRANSACTION_CONTEXT = 'sso.oidc.transaction';
+const BINDING_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+interface OidcTransaction {
+  connectionId: string;
+  nonce: string;
+  codeVerifier: string;
+  redirectUri: string;
+  /** SHA-256 of the browser's binding cookie. */
+  binding: string;
+}
+
+/**
+ * Enterprise OIDC connections on openid-client 6: authorization code with PKCE S256, state and
+ * nonce; the ID token is validated by openid-client (signature from the issuer's JWKS, iss,
+ * aud, exp, nonce). The transaction is kept server-side, sealed, for at most 10 minutes, under
+ * its state, and bound to the browser that started it by an httpOnly SameSite=Lax cookie: a
+ * callback URL replayed in another browser is refused. The issuer is only ever the one the
+ * admin configured.
+ */
+@Injectable()
+export class OidcSsoService {
+  private readonly configurations = new LRUCache<string, Promise<client.Configuration>>({
+    max: 1_000,
+    ttl: DISCOVERY_CACHE_TTL_MS,
+  });
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly connections: SsoConnectionsService,
+    private readonly logins: SsoLoginService,
+    private readonly store: SsoStateStore,
+    private readonly secrets: SecretBox,
+  ) {
+    connections.onChange((id) => {
+      for (const key of this.configurations.keys()) {
+        if (key.startsWith(`${id}:`)) this.configurations.delete(key);
+      }
+    });
+  }
+
+  /** The IdP's authorization URL, and the browser binding to set as a cookie. */
+  async startLogin(
+    connectionId: string,
+    redirectUri: unknown,
+    currentBinding: string | null,
+  ): Promise<{ url: string; binding: string }> {
+    const connection = await this.connection(connectionId);
+    const target = assertAllowedRedirect(redirectUri, this.config.http.appRedirectAllowlist);
+    let configuration: client.Configuration;
+    try {
+      configuration = await this.configuration(connection);
+    } catch {
+      throw new AppError(503, ErrorCode.ServiceUnavailable, {
+        detail: 'The identity provider could not be reached. Try again shortly.',
+      });
+    }
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    const codeVerifier = client.randomPKCECodeVerifier();
+    // A browser keeps its binding across logins, so that two tabs signing in both succeed.
+    const binding =
+      currentBinding && BINDING_PATTERN.test(currentBinding) ? currentBinding : randomSecret();
+    const transaction: OidcTransaction = {
+      connectionId: connection.id,
+      nonce,
+      codeVerifier,
+      redirectUri: target,
+      binding: sha256Hex(binding),
+    };
+    await this.store.put(
+      transactionKey(state),
+      this.secrets.seal(JSON.stringify(transaction), TRANSACTION_CONTEXT),
+      OIDC_TRANSACTION_TTL_MS,
+    );
+    const url = client.buildAuthorizationUrl(configuration, {
+      redirect_uri: this.callbackUrl(connection),
+      response_type: 'code',
+      scope: (connection.oidc?.scopes ?? ['openid']).join(' '),
+      state,
+      nonce,
+      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+    });
+    return { url: url.href, binding };
+  }
+
+  /** Validates the IdP's answer and signs the user in: answers the app's redirect with a code. */
+  async callback(
+    connectionId: string,
+    query: Record<string, unknown>,
+    rawQuery: string,
+    binding: string | null,
+  ): Promise<string> {
+    const connection = await this.connection(connectionId);
+    let asserted: AssertedIdentity;
+    let redirectUri: string;
+    try {
+      ({ asserted, redirectUri } = await this.validate(connection, query, rawQuery, binding));
+    } catch (error) {
+      throw this.logins.refusal(connection, error);
+    }
+    return this.logins.complete(connection, asserted, redirectUri);
+  }
+
+  private async validate(
+    connection: LoadedConnection,
+    query: Record<string, unknown>,
+    rawQuery: string,
+    binding: string | null,
+  ): Promise<{ asserted: AssertedIdentity; redirectUri: string }> {
+    const state = query.state;
+    if (typeof state !== 'string' || state === '' || state.length > 512) {
+      throw new SsoRefusal('state_missing');
+    }
+    // Taken, not read: a state is good for one callback, whatever its outcome.
+    const sealed = await this.store.take(transactionKey(state));
+    if (!sealed) throw new SsoRefusal('state_invalid', 'Unknown, expired or used state');
+    const transaction = JSON.parse(
+      this.secrets.open(sealed, TRANSACTION_CONTEXT),
+    ) as OidcTransaction;
+    if (transaction.connectionId !== connection.id) {
+      throw new SsoRefusal('state_invalid', 'The state belongs to another connection');
+    }
+    if (!binding || !safeEqual(sha256Hex(binding), transaction.binding)) {
+      throw new SsoRefusal('browser_mismatch', 'The callback came to another browser');
+    }
+    if (query.error !== undefined) {
+      const code = typeof query.error === 'string' ? query.error.slice(0, 64) : 'an error';
+      throw new SsoRefusal('idp_error', `The IdP answered ${code}`);
+    }
+
+    let configuration: client.Configuration;
+    try {
+      configuration = await this.configuration(connection);
+    } catch (error) {
+      throw new SsoRefusal('discovery_failed', (error as Error).message);
+    }
+    const currentUrl = new URL(`${this.callbackUrl(connection)}?${rawQuery}`);
+    let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
+    try {
+      tokens = await client.authorizationCodeGrant(configuration, currentUrl, {
+        pkceCodeVerifier: transaction.codeVerifier,
+        expectedState: state,
+        expectedNonce: transaction.nonce,
+        idTokenExpected: true,
+      });
+    } catch (error) {
+      throw new SsoRefusal('token_exchange_failed', (error as Error).message);
+    }
+    const claims = tokens.claims();
+    if (!claims) throw new SsoRefusal('id_token_missing');
+
+    const mapping = connection.attributeMapping;
+    let profile: Record<string, unknown> = { ...claims };
+    const emailClaim = mapping?.email ?? 'email';
+    if (
+      typeof profile[emailClaim] !== 'string' &&
+      configuration.serverMetadata().userinfo_endpoint
+    ) {
+      try {
+        const userinfo = await client.fetchUserInfo(configuration, tokens.access_token, claims.sub);
+        // The ID token's claims win: they are signed.
+        profile = { ...userinfo, ...profile };
+      } catch (error) {
+        throw new SsoRefusal('userinfo_failed', (error as Error).message);
+      }
+    }
+    const email =
+      typeof profile[emailClaim] === 'string' ? profile[emailClaim].trim().toLowerCase() : null;
+    const name = profile[mapping?.name ?? 'name'];
+    const groups = profile[mapping?.groups ?? 'groups'];
+    return {
+      asserted: {
+        subject: claims.sub,
+        email: email && EMAIL_PATTERN.test(email) && email.length <= 254 ? email : null,
+        emailVerified: profile.email_verified === true,
+        name: typeof name === 'string' ? name : null,
+        groups: Array.isArray(groups)
+          ? groups.filter((group): group is string => typeof group === 'string')
+          : typeof groups === 'string'
+            ? [groups]
+            : [],
+      },
+      redirectUri: transaction.redirectUri,
+    };
+  }
+
+  private configuration(connection: LoadedConnection): Promise<client.Configuration> {
+    // Keyed by the connection's version too: an instance that did not see the change (another
+    // instance applied it) still stops using the old issuer or secret at once.
+    const key = `${connection.id}:${connection.updatedAt.getTime()}`;
+    let pending = this.configurations.get(key);
+    if (!pending) {
+      pending = this.discover(connection);
+      this.configurations.set(key, pending);
+      // A failed discovery is retried at the next login, not cached.
+      pending.catch(() => this.configurations.delete(key));
+    }
+    return pending;
+  }
+
+  private async discover(connection: LoadedConnection): Promise<client.Configuration> {
+    const settings = connection.oidc;
+    if (!settings) throw new Error('Not an OIDC connection');
+    const issuer = new URL(settings.issuer);
+    const secret = this.secrets.open(
+      settings.clientSecretSealed,
+      clientSecretContext(connection.id),
+    );
+    return client.discovery(
+      issuer,
+      settings.clientId,
+      { client_secret: secret, token_endpoint_auth_method: 'client_secret_basic' },
+      client.ClientSecretBasic(secret),
+      {
+        timeout: UPSTREAM_TIMEOUT_S,
+        // Plain http only for an issuer on loopback (a local IdP), as the admin API enforces.
+        ...(isLoopbackHttp(issuer) ? { execute: [client.allowInsecureRequests] } : {}),
+      },
+    );
+  }
+
+  private callbackUrl(connection: LoadedConnection): string {
+    return ssoUrls(this.config.http.publicUrl, connection).callbackUrl ?? '';
+  }
+
+  private async connection(connectionId: string): Promise<LoadedConnection> {
+    const connection = await this.connections.findById(connectionId);
+    if (!connection || connection.type !== 'oidc' || !connection.oidc) throw AppError.notFound();
+    return connection;
+  }
+}
+
+function transactionKey(state: string): string {
+  return `oidc-transaction:${state}`;
+}

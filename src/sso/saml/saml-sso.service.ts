@@ -1,0 +1,289 @@
+import { Injectable } from '@nestjs/common';
+import {
+  type CacheItem,
+  type CacheProvider,
+  generateServiceProviderMetadata,
+  SAML,
+  ValidateInResponseTo,
+} from '@node-saml/node-saml';
+import { randomBytes } from 'node:crypto';
+import { AppError } from '../../common/errors/app-error';
+import { AppConfig } from '../../config/app-config';
+import { assertAllowedRedirect } from '../app-redirect';
+import type { AttributeMapping } from '../entities/sso-connection.entity';
+import { type LoadedConnection, SsoConnectionsService } from '../sso-connections.service';
+import { type AssertedIdentity, SsoLoginService } from '../sso-login.service';
+import { SsoRefusal } from '../sso-refusal';
+import { SsoStateStore } from '../sso-state.store';
+import { ssoUrls } from '../sso-urls';
+import { inspectSamlResponse } from './saml-response-inspector';
+import { readSignedAssertion, type SignedAssertion } from './signed-assertion';
+
+/** How long an AuthnRequest waits for its response (InResponseTo), and its redirect URI with it. */
+const REQUEST_TTL_MS = 10 * 60_000;
+/** "A few seconds" of clock skew between us and the IdP (SPEC §10). */
+export const CLOCK_SKEW_MS = 5_000;
+/** An assertion is refused this long after its IssueInstant, whatever its NotOnOrAfter says. */
+const MAX_ASSERTION_AGE_MS = 5 * 60_000;
+const NAMEID_UNSPECIFIED = 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified';
+const NAMEID_EMAIL = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+const EMAIL_ATTRIBUTES = [
+  'email',
+  'mail',
+  'emailAddress',
+  'urn:oid:0.9.2342.19200300.100.1.3',
+  'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress',
+];
+const NAME_ATTRIBUTES = [
+  'name',
+  'displayName',
+  'urn:oid:2.16.840.1.113730.3.1.241',
+  'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name',
+];
+const GROUP_ATTRIBUTES = [
+  'groups',
+  'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups',
+];
+
+/**
+ * node-saml's request-id cache on our shared store, one namespace per connection: a response
+ * is only ever matched with a request sent for the same connection, on any instance.
+ */
+class SamlRequestCache implements CacheProvider {
+  constructor(
+    private readonly store: SsoStateStore,
+    private readonly connectionId: string,
+  ) {}
+
+  private key(id: string): string {
+    return `saml-request:${this.connectionId}:${id}`;
+  }
+
+  async saveAsync(key: string, value: string): Promise<CacheItem | null> {
+    await this.store.put(this.key(key), value, REQUEST_TTL_MS);
+    return { value, createdAt: Date.now() };
+  }
+
+  getAsync(key: string): Promise<string | null> {
+    return this.store.get(this.key(key));
+  }
+
+  async removeAsync(key: string | null): Promise<string | null> {
+    return key ? this.store.take(this.key(key)) : null;
+  }
+}
+
+/**
+ * SAML 2.0 service provider, one per connection, on `@node-saml/node-saml` directly: the
+ * connection is resolved from the path, a `SAML` instance is built for it per request with
+ * node-saml's unsafe defaults overridden, and every refusal becomes 401 `sso_failed` here
+ * rather than in a passport guard. Around node-saml's signature checks we add what it does not
+ * do: the structural checks of `inspectSamlResponse` (before), and after, the assertion's
+ * Issuer, its bearer confirmation (Recipient, InResponseTo), and the replay cache.
+ */
+@Injectable()
+export class SamlSsoService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly connections: SsoConnectionsService,
+    private readonly logins: SsoLoginService,
+    private readonly store: SsoStateStore,
+  ) {}
+
+  async metadata(connectionId: string): Promise<string> {
+    const connection = await this.connection(connectionId);
+    const urls = ssoUrls(this.config.http.publicUrl, connection);
+    return generateServiceProviderMetadata({
+      issuer: urls.spEntityId ?? '',
+      callbackUrl: urls.acsUrl ?? '',
+      identifierFormat: NAMEID_UNSPECIFIED,
+      wantAssertionsSigned: true,
+    });
+  }
+
+  /** Where to send the browser: the IdP's SSO URL with a deflated AuthnRequest (redirect binding). */
+  async startLogin(connectionId: string, redirectUri: unknown): Promise<string> {
+    const connection = await this.connection(connectionId);
+    const target = assertAllowedRedirect(redirectUri, this.config.http.appRedirectAllowlist);
+    // node-saml's own id generator (a random hex id) is replaced so that we know the id.
+    const requestId = `_${randomBytes(20).toString('hex')}`;
+    await this.store.put(relayKey(connection.id, requestId), target, REQUEST_TTL_MS);
+    return this.samlFor(connection, { requestId }).getAuthorizeUrlAsync('', undefined, {});
+  }
+
+  /** Validates the POSTed response and signs the user in: answers the app's redirect with a code. */
+  async consume(connectionId: string, encodedResponse: string): Promise<string> {
+    const connection = await this.connection(connectionId);
+    let asserted: AssertedIdentity;
+    let redirectUri: string;
+    try {
+      ({ asserted, redirectUri } = await this.validate(connection, encodedResponse));
+    } catch (error) {
+      throw this.logins.refusal(connection, error);
+    }
+    return this.logins.complete(connection, asserted, redirectUri);
+  }
+
+  private async validate(
+    connection: LoadedConnection,
+    encodedResponse: string,
+  ): Promise<{ asserted: AssertedIdentity; redirectUri: string }> {
+    const settings = connection.saml;
+    if (!settings) throw new SsoRefusal('not_saml');
+    const urls = ssoUrls(this.config.http.publicUrl, connection);
+    const inspected = inspectSamlResponse(encodedResponse);
+    if (inspected.destination !== null && inspected.destination !== urls.acsUrl) {
+      throw new SsoRefusal('destination_mismatch');
+    }
+    if (inspected.issuer !== null && inspected.issuer !== settings.idpEntityId) {
+      throw new SsoRefusal('issuer_mismatch', 'The Response Issuer is not the IdP');
+    }
+    if (!inspected.inResponseTo) {
+      throw new SsoRefusal('in_response_to_missing', 'IdP-initiated login is off');
+    }
+
+    const saml = this.samlFor(connection, { envelopeSigned: inspected.envelopeSigned });
+    let result: Awaited<ReturnType<SAML['validatePostResponseAsync']>>;
+    try {
+      result = await saml.validatePostResponseAsync({ SAMLResponse: encodedResponse });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new SsoRefusal(classify(message), message);
+    }
+    const xml = result.profile?.getAssertionXml?.();
+    if (!xml || result.loggedOut) throw new SsoRefusal('invalid_response', 'No signed assertion');
+    const assertion = readSignedAssertion(xml);
+
+    // node-saml does not compare the assertion's Issuer with the IdP on login.
+    if (assertion.issuer !== settings.idpEntityId) {
+      throw new SsoRefusal('issuer_mismatch', 'The assertion Issuer is not the IdP');
+    }
+    // The envelope's InResponseTo is not signed unless the envelope is: the signed bearer
+    // confirmation must name the same request, and our ACS.
+    const confirmed = assertion.bearerConfirmations.some(
+      (confirmation) =>
+        confirmation.recipient === urls.acsUrl &&
+        confirmation.inResponseTo === inspected.inResponseTo &&
+        confirmation.notOnOrAfter !== null,
+    );
+    if (!confirmed)
+      throw new SsoRefusal(
+        'subject_confirmation',
+        'No bearer confirmation for this request and ACS',
+      );
+    if (!assertion.notOnOrAfter)
+      throw new SsoRefusal('assertion_time', 'The assertion has no NotOnOrAfter');
+
+    const expiresAt = Math.min(
+      assertion.notOnOrAfter.getTime(),
+      assertion.issueInstant.getTime() + MAX_ASSERTION_AGE_MS,
+    );
+    const ttl = Math.max(1_000, expiresAt - Date.now() + CLOCK_SKEW_MS);
+    if (!(await this.store.claim(`saml-assertion:${connection.id}:${assertion.id}`, ttl))) {
+      throw new SsoRefusal('assertion_replayed');
+    }
+    // Taking the redirect URI consumes the request: of two responses to one request, one wins.
+    const redirectUri = await this.store.take(relayKey(connection.id, inspected.inResponseTo));
+    if (!redirectUri) throw new SsoRefusal('request_already_used');
+
+    return { asserted: this.identityOf(assertion, connection.attributeMapping), redirectUri };
+  }
+
+  private identityOf(
+    assertion: SignedAssertion,
+    mapping: AttributeMapping | null,
+  ): AssertedIdentity {
+    const first = (names: readonly string[]) => {
+      for (const name of names) {
+        const value = assertion.attributes.get(name)?.[0];
+        if (value) return value;
+      }
+      return null;
+    };
+    let email = first(mapping?.email ? [mapping.email] : EMAIL_ATTRIBUTES);
+    const nameId = assertion.nameId;
+    if (
+      !email &&
+      !mapping?.email &&
+      nameId &&
+      [NAMEID_EMAIL, NAMEID_UNSPECIFIED, null].includes(assertion.nameIdFormat)
+    ) {
+      email = nameId;
+    }
+    const normalised = email?.trim().toLowerCase() ?? null;
+    if (!nameId) throw new SsoRefusal('subject_invalid', 'The assertion has no NameID');
+    return {
+      subject: nameId,
+      email:
+        normalised && EMAIL_PATTERN.test(normalised) && normalised.length <= 254
+          ? normalised
+          : null,
+      // The IdP is authoritative for the connection's domains (checked before any link).
+      emailVerified: true,
+      name: first(mapping?.name ? [mapping.name] : NAME_ATTRIBUTES),
+      groups: (mapping?.groups ? [mapping.groups] : GROUP_ATTRIBUTES).flatMap(
+        (name) => assertion.attributes.get(name) ?? [],
+      ),
+    };
+  }
+
+  private samlFor(
+    connection: LoadedConnection,
+    options: { requestId?: string; envelopeSigned?: boolean },
+  ): SAML {
+    const settings = connection.saml;
+    if (!settings) throw AppError.notFound();
+    const urls = ssoUrls(this.config.http.publicUrl, connection);
+    const spEntityId = urls.spEntityId ?? '';
+    return new SAML({
+      issuer: spEntityId,
+      audience: spEntityId,
+      callbackUrl: urls.acsUrl ?? '',
+      entryPoint: settings.ssoUrl,
+      idpCert: settings.certificates,
+      idpIssuer: settings.idpEntityId,
+      // Overrides of node-saml's defaults (STACK.md): the assertion must be signed, a signed
+      // envelope must verify too, InResponseTo is always required, clocks may differ by
+      // seconds only, and nothing of ours is signed with SHA-1.
+      wantAssertionsSigned: true,
+      wantAuthnResponseSigned: options.envelopeSigned ?? false,
+      validateInResponseTo: ValidateInResponseTo.always,
+      requestIdExpirationPeriodMs: REQUEST_TTL_MS,
+      cacheProvider: new SamlRequestCache(this.store, connection.id),
+      acceptedClockSkewMs: CLOCK_SKEW_MS,
+      maxAssertionAgeMs: MAX_ASSERTION_AGE_MS,
+      signatureAlgorithm: 'sha256',
+      digestAlgorithm: 'sha256',
+      identifierFormat: NAMEID_UNSPECIFIED,
+      // A requested AuthnContext makes IdPs refuse users who signed in with MFA or Kerberos.
+      disableRequestedAuthnContext: true,
+      authnRequestBinding: 'HTTP-Redirect',
+      ...(options.requestId ? { generateUniqueId: () => options.requestId ?? '' } : {}),
+    });
+  }
+
+  private async connection(connectionId: string): Promise<LoadedConnection> {
+    const connection = await this.connections.findById(connectionId);
+    if (!connection || connection.type !== 'saml' || !connection.saml) throw AppError.notFound();
+    return connection;
+  }
+}
+
+function relayKey(connectionId: string, requestId: string): string {
+  return `saml-relay:${connectionId}:${requestId}`;
+}
+
+/** A stable audit reason from node-saml's error message. */
+function classify(message: string): string {
+  if (/InResponseTo/i.test(message)) return 'in_response_to';
+  if (/signature/i.test(message)) return 'invalid_signature';
+  // node-saml picks a subject confirmation by its time window: none valid means expired.
+  if (/expired|not yet valid|too old|no valid subject confirmation/i.test(message)) {
+    return 'assertion_time';
+  }
+  if (/audience/i.test(message)) return 'audience_mismatch';
+  if (/subject confirmation/i.test(message)) return 'subject_confirmation';
+  return 'invalid_response';
+}

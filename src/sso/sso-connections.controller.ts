@@ -1,0 +1,94 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Principal } from '../auth/principal/principal';
+import { Can } from '../common/decorators/access.decorators';
+import { ProblemResponseDto } from '../common/http/problem-response.dto';
+import { Auth } from '../common/http/request-context';
+import {
+  CreateSsoConnectionDto,
+  ListSsoConnectionsQueryDto,
+  SsoConnectionDto,
+  SsoConnectionListDto,
+  UpdateSsoConnectionDto,
+} from './dto/sso-connection.dto';
+import { SsoConnectionsService } from './sso-connections.service';
+
+@ApiTags('sso')
+@ApiBadRequestResponse({ description: 'Invalid fields', type: ProblemResponseDto })
+@Controller('v1/sso/connections')
+export class SsoConnectionsController {
+  constructor(private readonly connections: SsoConnectionsService) {}
+
+  @Get()
+  @Can('read', 'SsoConnection')
+  @ApiOperation({ summary: "The tenant's SSO connections" })
+  @ApiOkResponse({ type: SsoConnectionListDto })
+  list(
+    @Auth() auth: Principal,
+    @Query() query: ListSsoConnectionsQueryDto,
+  ): Promise<SsoConnectionListDto> {
+    return this.connections.list(auth, query.limit ? Number(query.limit) : 20, query.cursor);
+  }
+
+  @Post()
+  @Can('create', 'SsoConnection')
+  @ApiOperation({ summary: 'Add a SAML 2.0 or OIDC connection' })
+  @ApiCreatedResponse({ type: SsoConnectionDto })
+  @ApiConflictResponse({ description: 'A domain is already served', type: ProblemResponseDto })
+  create(@Auth() auth: Principal, @Body() body: CreateSsoConnectionDto): Promise<SsoConnectionDto> {
+    return this.connections.create(auth, body);
+  }
+
+  @Get(':id')
+  @Can('read', 'SsoConnection')
+  @ApiOperation({ summary: 'One connection (the OIDC client secret is never returned)' })
+  @ApiOkResponse({ type: SsoConnectionDto })
+  @ApiNotFoundResponse({ type: ProblemResponseDto })
+  get(@Auth() auth: Principal, @Param('id') id: string): Promise<SsoConnectionDto> {
+    return this.connections.get(auth, id);
+  }
+
+  @Patch(':id')
+  @Can('update', 'SsoConnection')
+  @ApiOperation({ summary: 'Change a connection; the type cannot change' })
+  @ApiOkResponse({ type: SsoConnectionDto })
+  @ApiNotFoundResponse({ type: ProblemResponseDto })
+  @ApiConflictResponse({ description: 'A domain is already served', type: ProblemResponseDto })
+  update(
+    @Auth() auth: Principal,
+    @Param('id') id: string,
+    @Body() body: UpdateSsoConnectionDto,
+  ): Promise<SsoConnectionDto> {
+    return this.connections.update(auth, id, body);
+  }
+
+  @Delete(':id')
+  @Can('delete', 'SsoConnection')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Remove a connection and the identities linked through it' })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ type: ProblemResponseDto })
+  remove(@Auth() auth: Principal, @Param('id') id: string): Promise<void> {
+    return this.connections.remove(auth, id);
+  }
+}
