@@ -1,3 +1,6 @@
+import { ActionToken } from '../account/entities/action-token.entity';
+import { MfaRecoveryCode } from '../account/entities/mfa-recovery-code.entity';
+import { UserMfaState } from '../account/entities/user-mfa-state.entity';
 import { AuditEvent } from '../audit/entities/audit-event.entity';
 import { OneTimeCode } from '../auth/entities/one-time-code.entity';
 import { RefreshToken } from '../auth/entities/refresh-token.entity';
@@ -22,4 +25,7 @@ export const ENTITIES = [
   AuditEvent,
   OneTimeCode,
   UserIdentity,
+  ActionToken,
+  MfaRecoveryCode,
+  UserMfaState,
 ] as const;
