@@ -1,4 +1,4 @@
-import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { createTransport, type NodemailerError, type Transporter } from 'nodemailer';
 import { AppConfig } from '../config/app-config';
 
@@ -39,7 +39,7 @@ const MAX_QUEUE = 10_000;
  * Without `SMTP_URL` a mail is logged instead of sent (its link only in development).
  */
 @Injectable()
-export class MailService implements BeforeApplicationShutdown {
+export class MailService implements OnApplicationShutdown {
   private readonly logger = new Logger('Mail');
   private readonly transport: Transporter | null;
   private readonly queue: QueuedMail[] = [];
@@ -84,7 +84,11 @@ export class MailService implements BeforeApplicationShutdown {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  /**
+   * After the HTTP server has closed and the `beforeApplicationShutdown` hooks (which finish
+   * the work that queues mail) have run: nothing can add to the queue any more.
+   */
+  async onApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;

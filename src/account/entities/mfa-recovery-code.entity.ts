@@ -3,7 +3,7 @@ import { TimestampColumn, UuidColumn, UuidPrimaryColumn } from '../../database/c
 import { User } from '../../users/entities/user.entity';
 
 /**
- * One of the ten recovery codes shown once at MFA enrolment. Codes carry 80 random bits, so a
+ * One of the ten recovery codes shown once at MFA enrollment. Codes carry 80 random bits, so a
  * SHA-256 (salted with the user id) is enough to keep them out of reach of a database reader;
  * each is spent by one conditional UPDATE.
  */
