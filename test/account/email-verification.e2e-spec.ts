@@ -198,14 +198,11 @@ describe('email verification', () => {
       const first = await verificationToken(account.user.email);
       await backdateTokens(account.user.id);
 
-      const wrong = await t
-        .http()
-        .post('/v1/auth/login')
-        .send({
-          tenant: strict.slug,
-          email: account.user.email,
-          password: 'not the password at all',
-        });
+      const wrong = await t.http().post('/v1/auth/login').send({
+        tenant: strict.slug,
+        email: account.user.email,
+        password: 'not the password at all',
+      });
       expect(wrong.status).toBe(401);
       expect(wrong.body.code).toBe('invalid_credentials');
 
