@@ -36,7 +36,11 @@ function invalidMfaToken(): AppError {
 @Injectable()
 export class MfaLoginService implements LoginPolicy {
   readonly name = 'mfa';
-  readonly order = 60;
+  /**
+   * Last: the challenge goes out only once every other rule has accepted the login, because
+   * `POST /v1/auth/mfa/verify` finishes it without running them again.
+   */
+  readonly order = 1000;
 
   constructor(
     private readonly secondFactor: SecondFactorService,
