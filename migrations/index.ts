@@ -4,6 +4,7 @@ import { UserIdentities1764400200000 } from './1764400200000-user-identities';
 import { ApiKeysAndProjects1764400300000 } from './1764400300000-api-keys-and-projects';
 import { FederationStates1764400700000 } from './1764400700000-federation-states';
 import { Sso1764400800000 } from './1764400800000-sso';
+import { AccountLifecycle1764400500000 } from './1764400500000-account-lifecycle';
 
 /** Every migration, oldest first. Listed, not globbed, so tests and the CLI load the same set. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   ApiKeysAndProjects1764400300000,
   FederationStates1764400700000,
   Sso1764400800000,
+  AccountLifecycle1764400500000,
 ] as const;

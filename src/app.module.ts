@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ClsModule } from 'nestjs-cls';
 import type * as winston from 'winston';
 import { ApiKeysModule } from './api-keys/api-keys.module';
+import { AccountModule } from './account/account.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
@@ -12,6 +13,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProjectsModule } from './projects/projects.module';
+import { MailModule } from './mail/mail.module';
 import { RolesModule } from './roles/roles.module';
 import { SocialModule } from './social/social.module';
 import { SsoModule } from './sso/sso.module';
@@ -41,6 +43,7 @@ export class AppModule {
         DatabaseModule.forRoot(),
         AuditModule,
         MetricsModule,
+        MailModule,
         RolesModule,
         UsersModule,
         TenantsModule,
@@ -49,6 +52,7 @@ export class AppModule {
         ProjectsModule,
         SocialModule,
         SsoModule,
+        AccountModule,
         HealthModule,
       ],
     };

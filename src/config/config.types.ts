@@ -6,6 +6,11 @@ export interface HttpConfig {
   readonly host: string;
   /** External base URL without a trailing slash. */
   readonly publicUrl: string;
+  /**
+   * Base URL of the pages the user's browser opens from a mailed link (reset password, verify
+   * email, accept an invite), without a trailing slash. `APP_URL`, default `PUBLIC_URL`.
+   */
+  readonly appUrl: string;
   readonly trustProxy: boolean;
   readonly corsOrigins: readonly string[];
   readonly tls: { readonly certFile: string; readonly keyFile: string } | null;

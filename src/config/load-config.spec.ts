@@ -73,6 +73,19 @@ describe('loadConfig', () => {
     expect(allowed.warnings.join()).toContain('TLS');
   });
 
+  it('APP_URL is the base of mailed links, PUBLIC_URL by default', () => {
+    expect(loadConfig({ PUBLIC_URL: 'https://id.example.com/' }).http.appUrl).toBe(
+      'https://id.example.com',
+    );
+    expect(
+      loadConfig({ PUBLIC_URL: 'https://id.example.com', APP_URL: 'https://app.example.com/' }).http
+        .appUrl,
+    ).toBe('https://app.example.com');
+    expect(problems({ APP_URL: 'javascript:alert(1)' })).toEqual([
+      expect.stringMatching(/^APP_URL must be a http: or https: URL/),
+    ]);
+  });
+
   it('HS256 needs a secret of at least 32 bytes', () => {
     expect(problems({ JWT_ALG: 'HS256' })).toEqual([expect.stringMatching(/^JWT_SECRET/)]);
     expect(problems({ JWT_ALG: 'HS256', JWT_SECRET: 's'.repeat(31) })).toHaveLength(1);

@@ -258,6 +258,9 @@ export function loadConfig(source: Env): AppConfig {
       'http://localhost:3000',
   );
   const audience = env.string('API_AUDIENCE', publicUrl);
+  const appUrl = stripTrailingSlash(
+    env.url('APP_URL', publicUrl, ['http:', 'https:']) ?? publicUrl,
+  );
 
   const corsOrigins = env.list('CORS_ORIGINS');
   for (const origin of corsOrigins) {
@@ -402,6 +405,7 @@ export function loadConfig(source: Env): AppConfig {
       port,
       host,
       publicUrl,
+      appUrl,
       trustProxy: env.bool('TRUST_PROXY', false),
       corsOrigins,
       tls,

@@ -1,4 +1,7 @@
 import { ApiKey } from '../api-keys/entities/api-key.entity';
+import { ActionToken } from '../account/entities/action-token.entity';
+import { MfaRecoveryCode } from '../account/entities/mfa-recovery-code.entity';
+import { UserMfaState } from '../account/entities/user-mfa-state.entity';
 import { AuditEvent } from '../audit/entities/audit-event.entity';
 import { OneTimeCode } from '../auth/entities/one-time-code.entity';
 import { RefreshToken } from '../auth/entities/refresh-token.entity';
@@ -34,4 +37,7 @@ export const ENTITIES = [
   SsoConnection,
   SsoConnectionDomain,
   SsoState,
+  ActionToken,
+  MfaRecoveryCode,
+  UserMfaState,
 ] as const;

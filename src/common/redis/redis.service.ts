@@ -34,9 +34,12 @@ export class RedisService implements OnModuleDestroy {
     };
     this.client = new Redis(config.redis.url, options);
     // The subscriber queues its SUBSCRIBE until connected and re-subscribes after reconnects.
+    // No ready check: its INFO fails once a SUBSCRIBE issued while connecting has put the
+    // connection in subscriber mode, and the subscription was then lost for good.
     this.subscriber = new Redis(config.redis.url, {
       ...options,
       enableOfflineQueue: true,
+      enableReadyCheck: false,
       maxRetriesPerRequest: null,
       commandTimeout: undefined,
     });

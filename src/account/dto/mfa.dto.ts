@@ -1,0 +1,68 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { TOKEN_INPUT_MAX } from './password.dto';
+
+const CODE_DESCRIPTION =
+  'A 6-digit code from the authenticator app, or an unused recovery code (XXXX-XXXX-XXXX-XXXX)';
+
+export class TotpEnrollmentDto {
+  @ApiProperty({ description: 'Base32 TOTP secret, for manual entry', example: 'JBSWY3DPEHPK3PXP' })
+  secret!: string;
+
+  @ApiProperty({ example: 'otpauth://totp/Acme:ada%40example.com?secret=…&issuer=Acme' })
+  otpauthUri!: string;
+
+  @ApiProperty({
+    description: 'The otpauth URI as a PNG QR code',
+    example: 'data:image/png;base64,…',
+  })
+  qrCodeDataUrl!: string;
+}
+
+export class MfaCodeDto {
+  @ApiProperty({ description: 'A 6-digit code from the authenticator app', maxLength: 64 })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(64)
+  code!: string;
+}
+
+export class RecoveryCodesDto {
+  @ApiProperty({
+    type: [String],
+    description: 'Ten single-use recovery codes; shown only this once',
+    example: ['ABCD-EFGH-JKLM-NPQR'],
+  })
+  recoveryCodes!: string[];
+}
+
+export class DisableMfaDto {
+  @ApiProperty({ description: 'The current password' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1024)
+  password!: string;
+
+  @ApiProperty({ description: CODE_DESCRIPTION, maxLength: 64 })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(64)
+  code!: string;
+}
+
+export class VerifyMfaDto {
+  @ApiProperty({
+    description: 'The `mfaToken` of the `mfa_required` login answer (single use, 5 minutes)',
+    maxLength: TOKEN_INPUT_MAX,
+  })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(TOKEN_INPUT_MAX)
+  mfaToken!: string;
+
+  @ApiProperty({ description: CODE_DESCRIPTION, maxLength: 64 })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(64)
+  code!: string;
+}

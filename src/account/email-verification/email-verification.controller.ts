@@ -1,0 +1,56 @@
+import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiNoContentResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
+import type { Principal } from '../../auth/principal/principal';
+import { Authenticated, Public } from '../../common/decorators/access.decorators';
+import { ProblemResponseDto } from '../../common/http/problem-response.dto';
+import { Auth } from '../../common/http/request-context';
+import { AcceptedDto, VerifyEmailDto } from '../dto/password.dto';
+import { AllowedBeforeMfaEnrollment } from '../mfa/admin-mfa.gate';
+import { ACCEPTED } from '../password/password.controller';
+import { EmailVerificationService } from './email-verification.service';
+
+@ApiTags('auth')
+@ApiBadRequestResponse({
+  description: 'Malformed JSON or invalid fields (`validation_failed`)',
+  type: ProblemResponseDto,
+})
+@ApiTooManyRequestsResponse({ description: 'Rate limited', type: ProblemResponseDto })
+@Controller('v1/auth/email')
+export class EmailVerificationController {
+  constructor(private readonly verification: EmailVerificationService) {}
+
+  @Post('verify')
+  @Public()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Confirm the email address with the token of a verification link' })
+  @ApiNoContentResponse({ description: 'The address is verified' })
+  @ApiBadRequestResponse({
+    description: '`invalid_token` (unknown, used, superseded or expired link)',
+    type: ProblemResponseDto,
+  })
+  verify(@Body() body: VerifyEmailDto): Promise<void> {
+    return this.verification.verify(body.token);
+  }
+
+  @Post('resend')
+  @Authenticated()
+  @AllowedBeforeMfaEnrollment()
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Mail a new verification link to the caller',
+    description:
+      'Nothing is sent when the address is already verified or a link left less than a minute ago; the answer is the same.',
+  })
+  @ApiAcceptedResponse({ type: AcceptedDto })
+  async resend(@Auth() auth: Principal): Promise<AcceptedDto> {
+    await this.verification.resend(auth);
+    return ACCEPTED;
+  }
+}

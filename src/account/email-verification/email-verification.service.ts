@@ -1,0 +1,107 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, type Repository } from 'typeorm';
+import { AuditService } from '../../audit/audit.service';
+import type { Principal } from '../../auth/principal/principal';
+import { InvalidationBus } from '../../common/cache/invalidation-bus';
+import { TransactionRunner } from '../../database/transaction-runner';
+import { MailService } from '../../mail/mail.service';
+import { TenantDirectory } from '../../tenants/tenant-directory.service';
+import { User } from '../../users/entities/user.entity';
+import { type AccountSource, UserAccountsService } from '../../users/user-accounts.service';
+import { requireAccountHolder } from '../account-holder';
+import { AccountMails } from '../account-mails';
+import { BackgroundTasks } from '../background-tasks';
+import { invalidLink } from '../password/password.service';
+import { ActionTokenService } from '../tokens/action-token.service';
+
+/** At most one verification mail per account per minute. */
+export const VERIFICATION_MAIL_INTERVAL_MS = 60_000;
+
+/** New accounts that get a verification link: those whose address nobody has proved yet. */
+const VERIFIED_BY_MAIL: ReadonlySet<AccountSource> = new Set<AccountSource>([
+  'register',
+  'admin',
+  'tenant-owner',
+  'social',
+  'sso',
+]);
+
+/**
+ * Email verification: a 24-hour link mailed when an account is created, on request, and when
+ * a tenant that requires verification refuses a login. Invited accounts get none: redeeming
+ * the invite proves the mailbox.
+ */
+@Injectable()
+export class EmailVerificationService implements OnModuleInit {
+  constructor(
+    private readonly accounts: UserAccountsService,
+    private readonly tenants: TenantDirectory,
+    private readonly tokens: ActionTokenService,
+    private readonly mails: AccountMails,
+    private readonly mail: MailService,
+    private readonly transactions: TransactionRunner,
+    private readonly bus: InvalidationBus,
+    private readonly audit: AuditService,
+    private readonly tasks: BackgroundTasks,
+    @InjectRepository(User) private readonly users: Repository<User>,
+  ) {}
+
+  onModuleInit(): void {
+    this.accounts.onCreated((user, source) => this.onAccountCreated(user, source));
+  }
+
+  /** Mails a new link unless one left within the last minute; answers whether one was sent. */
+  async sendLink(user: Pick<User, 'id' | 'tenantId' | 'email' | 'name'>): Promise<boolean> {
+    if (
+      await this.tokens.issuedWithin(user.id, 'email_verification', VERIFICATION_MAIL_INTERVAL_MS)
+    ) {
+      return false;
+    }
+    const tenant = await this.tenants.findById(user.tenantId);
+    if (!tenant) return false;
+    const { token } = await this.tokens.issue(user, 'email_verification');
+    this.mail.send(this.mails.emailVerification(user, tenant, token));
+    return true;
+  }
+
+  async verify(token: string): Promise<void> {
+    const row = await this.tokens.findLive(token, ['email_verification']);
+    if (!row) throw invalidLink();
+    const user = await this.users.findOne({ where: { id: row.userId, deletedAt: IsNull() } });
+    // The link proves the address it was sent to, not one the account has since moved to.
+    if (!user || user.email !== row.email) throw invalidLink();
+    const spent = await this.transactions.run(async (manager) => {
+      if (!(await this.tokens.spend(row, manager))) return false;
+      await manager.update(User, { id: user.id }, { emailVerified: true, updatedAt: new Date() });
+      return true;
+    });
+    if (!spent) throw invalidLink();
+    this.bus.publish('user', user.id);
+    this.audit.record({
+      action: 'auth.email.verified',
+      outcome: 'success',
+      tenantId: user.tenantId,
+      actor: { type: 'user', id: user.id },
+      target: { type: 'user', id: user.id },
+    });
+  }
+
+  /** Mails a new link to the signed-in user, unless verified already or mailed a minute ago. */
+  async resend(auth: Principal): Promise<void> {
+    const { userId } = requireAccountHolder(auth);
+    const user = await this.users.findOne({ where: { id: userId, deletedAt: IsNull() } });
+    if (!user || user.emailVerified) return;
+    await this.sendLink(user);
+  }
+
+  private onAccountCreated(user: User, source: AccountSource): void {
+    if (user.emailVerified || !VERIFIED_BY_MAIL.has(source)) return;
+    // Created by someone else without a password: that account was invited, and its invite
+    // link does the verifying.
+    if ((source === 'admin' || source === 'tenant-owner') && user.passwordHash === null) return;
+    this.tasks.run('Verification mail', async () => {
+      await this.sendLink(user);
+    });
+  }
+}

@@ -1,0 +1,89 @@
+import {
+  type CallHandler,
+  type ExecutionContext,
+  Injectable,
+  type NestInterceptor,
+  SetMetadata,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { LRUCache } from 'lru-cache';
+import type { Observable } from 'rxjs';
+import { AuthController } from '../../auth/auth.controller';
+import { PRINCIPAL_CACHE_TTL_MS, PrincipalService } from '../../auth/principal/principal.service';
+import { InvalidationBus } from '../../common/cache/invalidation-bus';
+import { AppError } from '../../common/errors/app-error';
+import { ErrorCode } from '../../common/errors/error-code';
+import { principalOf } from '../../common/http/request-context';
+import { TenantDirectory } from '../../tenants/tenant-directory.service';
+
+/** Roles that `requireMfaForAdmins` covers. */
+export const ADMIN_ROLE_NAMES: ReadonlySet<string> = new Set(['owner', 'admin', 'platform-admin']);
+
+const BEFORE_ENROLLMENT = 'gatehouse:allowed-before-mfa-enrollment';
+
+/** Marks a route an administrator without MFA may still use (to enrol, or to sign out). */
+export function AllowedBeforeMfaEnrollment(): MethodDecorator {
+  return SetMetadata(BEFORE_ENROLLMENT, true);
+}
+
+/** The auth module's own routes that stay open: who am I, and signing out. */
+const OPEN_AUTH_ROUTES: ReadonlySet<string> = new Set<keyof AuthController>(['me', 'logoutAll']);
+
+/**
+ * `requireMfaForAdmins`: in a tenant with the setting on, a user holding an administrative
+ * built-in role (owner, admin, platform-admin) who has not turned MFA on may sign in with
+ * the password — otherwise they could never enrol — but every route except enrolment,
+ * `GET /v1/auth/me`, their sessions, password change, email verification and logout answers
+ * 403 `mfa_enrollment_required` until they do. Once MFA is on, logins need the second factor
+ * like any MFA user's. The check costs one role-name lookup for everyone else.
+ */
+@Injectable()
+export class AdminMfaGate implements NestInterceptor {
+  private readonly settings = new LRUCache<string, boolean>({
+    max: 10_000,
+    ttl: PRINCIPAL_CACHE_TTL_MS,
+  });
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly principals: PrincipalService,
+    private readonly tenants: TenantDirectory,
+    bus: InvalidationBus,
+  ) {
+    bus.on('tenant', (tenantId) => this.settings.delete(tenantId));
+  }
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    if (context.getType() === 'http') await this.check(context);
+    return next.handle();
+  }
+
+  private async check(context: ExecutionContext): Promise<void> {
+    const principal = principalOf(context.switchToHttp().getRequest<Request>());
+    if (!principal || principal.type !== 'user' || !principal.userId) return;
+    if (!principal.roles.some((role) => ADMIN_ROLE_NAMES.has(role.name))) return;
+    const handler = context.getHandler();
+    const openAuthRoute =
+      context.getClass() === AuthController && OPEN_AUTH_ROUTES.has(handler.name);
+    if (openAuthRoute || this.reflector.get<boolean>(BEFORE_ENROLLMENT, handler)) {
+      return;
+    }
+    const userContext = await this.principals.userContext(principal.userId);
+    if (!userContext || userContext.user.mfaEnabled) return;
+    if (!(await this.requiresMfa(principal.tenant.id))) return;
+    throw new AppError(403, ErrorCode.MfaEnrollmentRequired, {
+      detail:
+        'This tenant requires administrators to use MFA. Turn it on with POST /v1/auth/mfa/totp/enroll and /confirm.',
+    });
+  }
+
+  private async requiresMfa(tenantId: string): Promise<boolean> {
+    const cached = this.settings.get(tenantId);
+    if (cached !== undefined) return cached;
+    const tenant = await this.tenants.findById(tenantId);
+    const required = tenant?.settings.requireMfaForAdmins === true;
+    this.settings.set(tenantId, required);
+    return required;
+  }
+}

@@ -1,0 +1,119 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, type Repository } from 'typeorm';
+import { SecretBox } from '../../common/crypto/secret-box';
+import { AppError } from '../../common/errors/app-error';
+import { ErrorCode } from '../../common/errors/error-code';
+import { MfaRecoveryCode } from '../entities/mfa-recovery-code.entity';
+import { UserMfaState } from '../entities/user-mfa-state.entity';
+import { hashRecoveryCode, normaliseRecoveryCode } from './recovery-codes';
+import { looksLikeTotp, verifyTotp } from './totp';
+
+export const TOTP_SECRET_CONTEXT = 'totp-secret';
+/** Wrong codes in a row before codes are refused for a while. */
+export const MFA_MAX_FAILURES = 5;
+export const MFA_BLOCK_MS = 5 * 60_000;
+
+export type SecondFactor = 'totp' | 'recovery_code';
+
+export function invalidCode(): AppError {
+  return new AppError(401, ErrorCode.InvalidCredentials, {
+    detail: 'The code is not valid.',
+  });
+}
+
+/**
+ * Checks a second factor: a TOTP code (accepted once: its time step is claimed by one
+ * conditional UPDATE, so neither a replay nor a concurrent twin gets through) or an unused
+ * recovery code (spent the same way). Six digits are guessable, so five wrong codes in a row
+ * refuse every code for five minutes — 429, whoever asks; a right code resets the count.
+ */
+@Injectable()
+export class SecondFactorService {
+  constructor(
+    private readonly box: SecretBox,
+    @InjectRepository(UserMfaState) private readonly states: Repository<UserMfaState>,
+    @InjectRepository(MfaRecoveryCode) private readonly recoveryCodes: Repository<MfaRecoveryCode>,
+  ) {}
+
+  /** Answers which factor matched, or throws 401 `invalid_credentials` / 429 `rate_limited`. */
+  async verify(
+    user: { id: string; mfaSecret: string | null },
+    code: string,
+  ): Promise<SecondFactor> {
+    const state = await this.states.findOne({ where: { userId: user.id } });
+    if (!state || !user.mfaSecret) throw invalidCode();
+    const now = new Date();
+    if (state.blockedUntil && state.blockedUntil > now) {
+      throw tooManyFailures(state.blockedUntil, now);
+    }
+    const factor = await this.check(user.id, user.mfaSecret, state, code, now);
+    if (factor) {
+      if (state.failedAttempts > 0) {
+        await this.states.update({ userId: user.id }, { failedAttempts: 0, updatedAt: now });
+      }
+      return factor;
+    }
+    await this.countFailure(user.id, now);
+    throw invalidCode();
+  }
+
+  /** The time step of a valid code for a secret not yet enabled (enrolment), or null. */
+  verifyPending(sealedSecret: string, code: string): number | null {
+    return verifyTotp(this.box.open(sealedSecret, TOTP_SECRET_CONTEXT), code, null);
+  }
+
+  private async check(
+    userId: string,
+    sealedSecret: string,
+    state: UserMfaState,
+    code: string,
+    now: Date,
+  ): Promise<SecondFactor | null> {
+    if (looksLikeTotp(code)) {
+      const secret = this.box.open(sealedSecret, TOTP_SECRET_CONTEXT);
+      const step = verifyTotp(secret, code, state.lastTimeStep);
+      if (step === null) return null;
+      const claimed = await this.states
+        .createQueryBuilder()
+        .update(UserMfaState)
+        .set({ lastTimeStep: step, updatedAt: now })
+        .where('user_id = :userId AND (last_time_step IS NULL OR last_time_step < :step)', {
+          userId,
+          step,
+        })
+        .execute();
+      return claimed.affected === 1 ? 'totp' : null;
+    }
+    const normalised = normaliseRecoveryCode(code);
+    if (!normalised) return null;
+    const spent = await this.recoveryCodes.update(
+      { userId, codeHash: hashRecoveryCode(userId, normalised), usedAt: IsNull() },
+      { usedAt: now },
+    );
+    return spent.affected === 1 ? 'recovery_code' : null;
+  }
+
+  private async countFailure(userId: string, now: Date): Promise<void> {
+    await this.states
+      .createQueryBuilder()
+      .update(UserMfaState)
+      .set({ failedAttempts: () => 'failed_attempts + 1', updatedAt: now })
+      .where('user_id = :userId', { userId })
+      .execute();
+    await this.states
+      .createQueryBuilder()
+      .update(UserMfaState)
+      .set({ failedAttempts: 0, blockedUntil: new Date(now.getTime() + MFA_BLOCK_MS) })
+      .where('user_id = :userId AND failed_attempts >= :max', { userId, max: MFA_MAX_FAILURES })
+      .execute();
+  }
+}
+
+function tooManyFailures(until: Date, now: Date): AppError {
+  const seconds = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
+  return new AppError(429, ErrorCode.RateLimited, {
+    detail: 'Too many wrong codes. Try again later.',
+    headers: { 'Retry-After': String(seconds) },
+  });
+}

@@ -1,0 +1,119 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, type Repository } from 'typeorm';
+import { AuditService } from '../../audit/audit.service';
+import { PasswordHasher } from '../../auth/passwords/password-hasher.service';
+import type { Principal } from '../../auth/principal/principal';
+import { SessionService } from '../../auth/tokens/session.service';
+import { InvalidationBus } from '../../common/cache/invalidation-bus';
+import { AppError } from '../../common/errors/app-error';
+import { ErrorCode } from '../../common/errors/error-code';
+import { TransactionRunner } from '../../database/transaction-runner';
+import { TenantDirectory } from '../../tenants/tenant-directory.service';
+import { User } from '../../users/entities/user.entity';
+import { UserAccountsService } from '../../users/user-accounts.service';
+import { requireAccountHolder } from '../account-holder';
+import { ActionTokenService } from '../tokens/action-token.service';
+
+const SET_PASSWORD_PURPOSES = ['password_reset', 'invite'] as const;
+
+export function invalidLink(): AppError {
+  return new AppError(400, ErrorCode.InvalidToken, {
+    detail: 'The link is not valid, was already used, or has expired.',
+  });
+}
+
+/** Setting a password: with a mailed token (reset, invite), or knowing the current one. */
+@Injectable()
+export class PasswordService {
+  constructor(
+    private readonly accounts: UserAccountsService,
+    private readonly hasher: PasswordHasher,
+    private readonly tokens: ActionTokenService,
+    private readonly sessions: SessionService,
+    private readonly tenants: TenantDirectory,
+    private readonly transactions: TransactionRunner,
+    private readonly bus: InvalidationBus,
+    private readonly audit: AuditService,
+    @InjectRepository(User) private readonly users: Repository<User>,
+  ) {}
+
+  /**
+   * Redeems a reset or invite token. Whoever holds it has proved control of the mailbox, so
+   * the email counts as verified; every session ends, since a reset often follows a theft.
+   * The new password is checked and hashed before the token is spent, so a refused password
+   * leaves the link usable.
+   */
+  async reset(token: string, newPassword: string): Promise<void> {
+    const row = await this.tokens.findLive(token, SET_PASSWORD_PURPOSES);
+    if (!row) throw invalidLink();
+    const user = await this.users.findOne({ where: { id: row.userId, deletedAt: IsNull() } });
+    const tenant = user ? await this.tenants.findById(user.tenantId) : null;
+    if (!user || !tenant || user.status !== 'active' || tenant.status !== 'active') {
+      throw invalidLink();
+    }
+    if (user.email !== row.email) throw invalidLink();
+    const passwordHash = await this.accounts.hashPassword(newPassword, user.email, 'newPassword');
+
+    const spent = await this.transactions.run(async (manager) => {
+      if (!(await this.tokens.spend(row, manager))) return false;
+      await manager.update(
+        User,
+        { id: user.id },
+        { passwordHash, emailVerified: true, updatedAt: new Date() },
+      );
+      await this.tokens.spendAll(user.id, SET_PASSWORD_PURPOSES, manager);
+      return true;
+    });
+    if (!spent) throw invalidLink();
+    this.bus.publish('user', user.id);
+    const revoked = await this.sessions.revokeAllOfUser(user.id, 'password_reset');
+    this.audit.record({
+      action: 'auth.password.reset',
+      outcome: 'success',
+      tenantId: user.tenantId,
+      actor: { type: 'user', id: user.id },
+      target: { type: 'user', id: user.id },
+      metadata: { via: row.purpose, revokedSessions: revoked },
+    });
+  }
+
+  /** Changes the password of the signed-in user; every other session of theirs ends. */
+  async change(auth: Principal, currentPassword: string, newPassword: string): Promise<void> {
+    const { userId, sessionId } = requireAccountHolder(auth);
+    const user = await this.users.findOne({ where: { id: userId, deletedAt: IsNull() } });
+    if (!user) throw AppError.invalidToken();
+    const valid = user.passwordHash
+      ? await this.hasher.verify(user.passwordHash, currentPassword)
+      : (await this.hasher.verifyDummy(currentPassword), false);
+    if (!valid) {
+      this.audit.record({
+        action: 'auth.password.change',
+        outcome: 'failure',
+        tenantId: user.tenantId,
+        target: { type: 'user', id: user.id },
+        metadata: { reason: 'invalid_current_password' },
+      });
+      throw AppError.badRequest(
+        ErrorCode.InvalidCurrentPassword,
+        'The current password is not correct.',
+      );
+    }
+    const passwordHash = await this.accounts.hashPassword(newPassword, user.email, 'newPassword');
+    await this.users.update({ id: user.id }, { passwordHash, updatedAt: new Date() });
+    // A reset link mailed before the change must not undo it.
+    await this.tokens.spendAll(user.id, SET_PASSWORD_PURPOSES);
+    const revoked = await this.sessions.revokeAllOfUser(
+      user.id,
+      'password_change',
+      sessionId ?? undefined,
+    );
+    this.audit.record({
+      action: 'auth.password.change',
+      outcome: 'success',
+      tenantId: user.tenantId,
+      target: { type: 'user', id: user.id },
+      metadata: { revokedSessions: revoked },
+    });
+  }
+}

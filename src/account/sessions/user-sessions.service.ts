@@ -1,0 +1,102 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { AuditService } from '../../audit/audit.service';
+import { RefreshToken } from '../../auth/entities/refresh-token.entity';
+import { Session } from '../../auth/entities/session.entity';
+import type { Principal } from '../../auth/principal/principal';
+import { SessionService } from '../../auth/tokens/session.service';
+import { AppError } from '../../common/errors/app-error';
+import { requireAccountHolder } from '../account-holder';
+import type { ListSessionsQueryDto, SessionDto, SessionListDto } from '../dto/session.dto';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const DEFAULT_PAGE_SIZE = 20;
+
+/** The cursor is the last session id of a page, wrapped so that clients treat it as opaque. */
+function encodeCursor(id: string): string {
+  return Buffer.from(id, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!UUID.test(id)) {
+    throw AppError.validation([{ field: 'cursor', message: 'is not a cursor of this list' }]);
+  }
+  return id.toLowerCase();
+}
+
+/** The signed-in user's own sessions (devices): list them, end one. */
+@Injectable()
+export class UserSessionsService {
+  constructor(
+    private readonly sessionService: SessionService,
+    private readonly audit: AuditService,
+    @InjectRepository(Session) private readonly sessions: Repository<Session>,
+  ) {}
+
+  /**
+   * Live sessions, newest first: not revoked, before their absolute end, and holding a refresh
+   * token that can still be used (a session idle past `REFRESH_TOKEN_TTL` is over).
+   */
+  async list(auth: Principal, query: ListSessionsQueryDto): Promise<SessionListDto> {
+    const { userId, sessionId } = requireAccountHolder(auth);
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const now = new Date();
+    const builder = this.sessions
+      .createQueryBuilder('session')
+      .where('session.userId = :userId', { userId })
+      .andWhere('session.revokedAt IS NULL')
+      .andWhere('session.expiresAt > :now', { now })
+      .andWhere((qb) => {
+        const usable = qb
+          .subQuery()
+          .select('1')
+          .from(RefreshToken, 'token')
+          .where('token.sessionId = session.id')
+          .andWhere('token.rotatedAt IS NULL')
+          .andWhere('token.expiresAt > :now')
+          .getQuery();
+        return `EXISTS ${usable}`;
+      })
+      .orderBy('session.id', 'DESC')
+      .limit(limit + 1);
+    if (query.cursor)
+      builder.andWhere('session.id < :cursor', { cursor: decodeCursor(query.cursor) });
+    const rows = await builder.getMany();
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((session) => toDto(session, sessionId)),
+      nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null,
+    };
+  }
+
+  /** Ends one of the caller's sessions; another user's, or an unknown id, is 404. */
+  async revoke(auth: Principal, id: string): Promise<void> {
+    const { userId } = requireAccountHolder(auth);
+    if (!UUID.test(id)) throw AppError.notFound();
+    const session = await this.sessions.findOne({ where: { id: id.toLowerCase(), userId } });
+    if (!session || session.revokedAt !== null) throw AppError.notFound();
+    await this.sessionService.revoke(session.id, 'user_revoked');
+    this.audit.record({
+      action: 'auth.logout',
+      outcome: 'success',
+      tenantId: session.tenantId,
+      target: { type: 'session', id: session.id },
+      metadata: { scope: 'session' },
+    });
+  }
+}
+
+function toDto(session: Session, currentSessionId: string | null): SessionDto {
+  return {
+    id: session.id,
+    createdAt: session.createdAt.toISOString(),
+    lastUsedAt: session.lastUsedAt.toISOString(),
+    expiresAt: session.expiresAt.toISOString(),
+    ip: session.ip,
+    userAgent: session.userAgent,
+    current: session.id === currentSessionId,
+  };
+}

@@ -1,0 +1,141 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { type EntityManager, In, IsNull, MoreThan, type Repository } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { randomSecret, sha256Hex } from '../../common/crypto/tokens';
+import { TransactionRunner } from '../../database/transaction-runner';
+import { ActionToken, type ActionTokenPurpose } from '../entities/action-token.entity';
+
+const MINUTE_MS = 60_000;
+
+/** How long each kind of token lives. */
+export const ACTION_TOKEN_TTL_MS: Readonly<Record<ActionTokenPurpose, number>> = {
+  password_reset: 30 * MINUTE_MS,
+  email_verification: 24 * 60 * MINUTE_MS,
+  invite: 7 * 24 * 60 * MINUTE_MS,
+  mfa_challenge: 5 * MINUTE_MS,
+};
+
+export interface TokenOwner {
+  id: string;
+  tenantId: string;
+  email: string;
+}
+
+/**
+ * Issues and spends the single-use tokens of the account lifecycle. A token is 256 random bits
+ * (base64url); only its SHA-256 is stored, like every other high-entropy secret here.
+ */
+@Injectable()
+export class ActionTokenService {
+  constructor(
+    private readonly transactions: TransactionRunner,
+    @InjectRepository(ActionToken) private readonly tokens: Repository<ActionToken>,
+  ) {}
+
+  /**
+   * A new token for the user. Mailed tokens supersede the unused ones of the same purpose: only
+   * the latest link works. MFA challenges do not, or anyone holding the password could void
+   * the owner's challenge by starting another.
+   */
+  async issue(
+    user: TokenOwner,
+    purpose: ActionTokenPurpose,
+  ): Promise<{ token: string; expiresAt: Date }> {
+    const token = randomSecret();
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + ACTION_TOKEN_TTL_MS[purpose]);
+    await this.transactions.run(async (manager) => {
+      if (purpose !== 'mfa_challenge') await this.spendUnused(manager, user.id, [purpose], now);
+      await manager.insert(ActionToken, {
+        id: uuidv7(),
+        tenantId: user.tenantId,
+        userId: user.id,
+        purpose,
+        tokenHash: sha256Hex(token),
+        email: user.email,
+        attempts: 0,
+        createdAt: now,
+        expiresAt,
+        usedAt: null,
+      });
+    });
+    return { token, expiresAt };
+  }
+
+  /** True when a token of this purpose was issued to the user within the last `windowMs`. */
+  async issuedWithin(
+    userId: string,
+    purpose: ActionTokenPurpose,
+    windowMs: number,
+  ): Promise<boolean> {
+    return this.tokens.exists({
+      where: { userId, purpose, createdAt: MoreThan(new Date(Date.now() - windowMs)) },
+    });
+  }
+
+  /** The live (unused, unexpired) token of one of these purposes, or null. Spends nothing. */
+  async findLive(
+    token: string,
+    purposes: readonly ActionTokenPurpose[],
+  ): Promise<ActionToken | null> {
+    if (token.length === 0 || token.length > 128) return null;
+    const row = await this.tokens.findOne({ where: { tokenHash: sha256Hex(token) } });
+    if (!row || !purposes.includes(row.purpose)) return null;
+    if (row.usedAt !== null || row.expiresAt <= new Date()) return null;
+    return row;
+  }
+
+  /**
+   * Spends a token found live. Exactly one of several concurrent redemptions sees `used_at`
+   * still NULL; the others get false. Pass the transaction's manager to spend it together with
+   * what it grants.
+   */
+  async spend(row: ActionToken, manager?: EntityManager): Promise<boolean> {
+    const now = new Date();
+    const result = await (manager ?? this.tokens.manager).update(
+      ActionToken,
+      { id: row.id, usedAt: IsNull(), expiresAt: MoreThan(now) },
+      { usedAt: now },
+    );
+    return result.affected === 1;
+  }
+
+  /** Spends every unused token of these purposes of a user (a password changed, MFA turned off). */
+  async spendAll(
+    userId: string,
+    purposes: readonly ActionTokenPurpose[],
+    manager?: EntityManager,
+  ): Promise<void> {
+    await this.spendUnused(manager ?? this.tokens.manager, userId, purposes, new Date());
+  }
+
+  /** Counts a wrong code against an MFA challenge; spends it once `max` is reached. */
+  async countFailure(row: ActionToken, max: number): Promise<void> {
+    await this.tokens
+      .createQueryBuilder()
+      .update(ActionToken)
+      .set({ attempts: () => 'attempts + 1' })
+      .where('id = :id', { id: row.id })
+      .execute();
+    await this.tokens
+      .createQueryBuilder()
+      .update(ActionToken)
+      .set({ usedAt: new Date() })
+      .where('id = :id AND used_at IS NULL AND attempts >= :max', { id: row.id, max })
+      .execute();
+  }
+
+  private async spendUnused(
+    manager: EntityManager,
+    userId: string,
+    purposes: readonly ActionTokenPurpose[],
+    now: Date,
+  ): Promise<void> {
+    await manager.update(
+      ActionToken,
+      { userId, purpose: In([...purposes]), usedAt: IsNull() },
+      { usedAt: now },
+    );
+  }
+}

@@ -1,0 +1,172 @@
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BackgroundTasks } from '../../src/account/background-tasks';
+import { MailService } from '../../src/mail/mail.service';
+import { createTenant, register, STRONG_PASSWORD } from '../factories';
+import { createTestApp, type TestApp } from '../support/app';
+import { selectRows } from '../support/sql';
+import { eventually, expectNoSecretsInLogs } from './support/helpers';
+import { linkOf, type ReceivedMail, SmtpSink, tokenOf } from './support/smtp-sink';
+
+const isReset = (mail: ReceivedMail) => linkOf(mail).pathname === '/reset-password';
+const NEW_PASSWORD = 'a brand new unusual passphrase';
+
+async function forgot(t: TestApp, tenant: string, email: string): Promise<void> {
+  const res = await t.http().post('/v1/auth/password/forgot').send({ tenant, email });
+  expect(res.status).toBe(202);
+}
+
+function mailLogs(t: TestApp): string[] {
+  return t.logs.filter((line) => line.includes('"context":"Mail"'));
+}
+
+/** A loopback port nothing listens on: an SMTP server that is down. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 1));
+    });
+  });
+}
+
+describe('mail delivery', () => {
+  describe('through SMTP', () => {
+    let sink: SmtpSink;
+    let t: TestApp;
+    let tenant: string;
+
+    beforeAll(async () => {
+      sink = await SmtpSink.start();
+      t = await createTestApp({
+        env: { SMTP_URL: sink.url, MAIL_FROM: 'Gatehouse <auth@example.test>' },
+      });
+      tenant = (await createTenant(t)).slug;
+    });
+    afterAll(async () => {
+      await t?.close();
+      await sink?.close();
+    });
+
+    it('sends from MAIL_FROM, and retries a transient refusal without losing the mail', async () => {
+      const account = await register(t, tenant);
+      await t.app.get(BackgroundTasks).settled();
+      await t.app.get(MailService).idle();
+      sink.refuseNext(2, 451);
+      await forgot(t, tenant, account.user.email);
+      const mail = await sink.waitFor(account.user.email, isReset);
+      expect(mail.from).toBe('auth@example.test');
+      const token = tokenOf(mail);
+      const retries = mailLogs(t).filter(
+        (line) => line.includes('password_reset mail') && line.includes('retrying'),
+      );
+      expect(retries).toHaveLength(2);
+      expect(retries[0]).toContain('451');
+      expectNoSecretsInLogs(t, [token, STRONG_PASSWORD]);
+    });
+
+    it('gives up on a permanent refusal at once, and says so without the token', async () => {
+      const account = await register(t, tenant);
+      await t.app.get(BackgroundTasks).settled();
+      await t.app.get(MailService).idle();
+      const before = sink.deliveries;
+      sink.refuseNext(1, 550);
+      await forgot(t, tenant, account.user.email);
+      await t.app.get(BackgroundTasks).settled();
+      await t.app.get(MailService).idle();
+      expect(sink.deliveries).toBe(before + 1);
+      expect(sink.mailsTo(account.user.email).filter(isReset)).toEqual([]);
+      const failure = mailLogs(t).find((line) =>
+        line.includes(`password_reset mail to ${account.user.email} failed for good`),
+      );
+      expect(failure).toContain('550');
+      expect(failure).not.toMatch(/token=/);
+    });
+
+    it('drains the queue on shutdown, retrying at once what waited for a backoff', async () => {
+      const own = await createTestApp({ env: { SMTP_URL: sink.url } });
+      const slug = (await createTenant(own)).slug;
+      const account = await register(own, slug);
+      await own.app.get(BackgroundTasks).settled();
+      await own.app.get(MailService).idle();
+      const before = sink.deliveries;
+      sink.refuseNext(1, 451);
+      await forgot(own, slug, account.user.email);
+      // The first attempt was refused; the retry waits for its backoff when the app stops.
+      await eventually(() => expect(sink.deliveries).toBe(before + 1));
+      await own.close();
+      const mail = sink.mailsTo(account.user.email).find(isReset);
+      expect(mail).toBeDefined();
+    });
+  });
+
+  it('answers at once when the SMTP server is down, retries in the background and logs the loss', async () => {
+    const t = await createTestApp({ env: { SMTP_URL: `smtp://127.0.0.1:${await closedPort()}` } });
+    try {
+      const slug = (await createTenant(t)).slug;
+      const account = await register(t, slug);
+      await forgot(t, slug, account.user.email);
+      await eventually(() =>
+        expect(
+          mailLogs(t).some((line) =>
+            line.includes(`password_reset mail to ${account.user.email} failed (attempt 1 of 5)`),
+          ),
+        ).toBe(true),
+      );
+    } finally {
+      await t.close();
+    }
+    const lost = t.logs.filter((line) => line.includes('failed for good'));
+    expect(lost.length).toBeGreaterThanOrEqual(1);
+    for (const line of mailLogs(t)) expect(line).not.toMatch(/token=/);
+  });
+
+  it('without SMTP_URL logs the mail, and its link only in development', async () => {
+    const quiet = await createTestApp();
+    try {
+      const slug = (await createTenant(quiet)).slug;
+      const account = await register(quiet, slug);
+      await forgot(quiet, slug, account.user.email);
+      await quiet.app.get(BackgroundTasks).settled();
+      const line = mailLogs(quiet).find((l) =>
+        l.includes(`password_reset mail to ${account.user.email}`),
+      );
+      expect(line).toContain('not sent');
+      expect(line).not.toMatch(/token=|Link:/);
+      const tokens = await selectRows(
+        quiet,
+        'action_tokens',
+        'user_id = :id AND purpose = :purpose',
+        { id: account.user.id, purpose: 'password_reset' },
+      );
+      expect(tokens).toHaveLength(1);
+    } finally {
+      await quiet.close();
+    }
+
+    const dev = await createTestApp({
+      env: { NODE_ENV: 'development', APP_URL: 'http://localhost:5173' },
+    });
+    try {
+      const slug = (await createTenant(dev)).slug;
+      const account = await register(dev, slug);
+      await forgot(dev, slug, account.user.email);
+      await dev.app.get(BackgroundTasks).settled();
+      const line =
+        mailLogs(dev).find((l) => l.includes(`password_reset mail to ${account.user.email}`)) ?? '';
+      const token = /http:\/\/localhost:5173\/reset-password\?token=([A-Za-z0-9_-]{43})/.exec(
+        line,
+      )?.[1];
+      expect(token).toBeDefined();
+      // A developer can follow the logged link.
+      const res = await dev
+        .http()
+        .post('/v1/auth/password/reset')
+        .send({ token, newPassword: NEW_PASSWORD });
+      expect(res.status).toBe(204);
+    } finally {
+      await dev.close();
+    }
+  });
+});
