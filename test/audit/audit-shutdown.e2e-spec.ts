@@ -1,26 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AuditService } from '../../src/audit/audit.service';
 import { bearer, uniqueEmail } from '../factories';
 import { createTestApp } from '../support/app';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { auditEvents, tenantWithAdmin } from './helpers';
-
-/** A database that outlives one app: a fresh PostgreSQL database, or an SQLite file. */
-async function durableDatabase(): Promise<TestDatabase> {
-  if (process.env.DATABASE_URL?.trim()) return createTestDatabase();
-  const path = join(tmpdir(), `gatehouse-audit-${randomBytes(6).toString('hex')}.sqlite`);
-  return {
-    env: { DATABASE_PATH: path },
-    drop: async () => {
-      for (const suffix of ['', '-wal', '-shm', '-journal'])
-        await rm(`${path}${suffix}`, { force: true });
-    },
-  };
-}
+import { auditEvents, durableDatabase, tenantWithAdmin } from './helpers';
 
 describe('audit durability', () => {
   it('nothing buffered is lost on graceful shutdown: a restarted app finds every event', async () => {

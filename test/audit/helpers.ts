@@ -1,8 +1,13 @@
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { DataSource } from 'typeorm';
 import { InvalidationBus } from '../../src/common/cache/invalidation-bus';
 import { createTenant, register } from '../factories';
 import type { TestApp } from '../support/app';
+import { createTestDatabase, type TestDatabase } from '../support/database';
 
 export interface TenantAdmin {
   tenant: { id: string; slug: string };
@@ -86,4 +91,17 @@ export async function auditEvents(
     cursor = res.body.nextCursor as string | null;
   } while (cursor);
   return items;
+}
+
+/** A database that outlives one app: a fresh PostgreSQL database, or an SQLite file. */
+export async function durableDatabase(): Promise<TestDatabase> {
+  if (process.env.DATABASE_URL?.trim()) return createTestDatabase();
+  const path = join(tmpdir(), `gatehouse-audit-${randomBytes(6).toString('hex')}.sqlite`);
+  return {
+    env: { DATABASE_PATH: path },
+    drop: async () => {
+      for (const suffix of ['', '-wal', '-shm', '-journal'])
+        await rm(`${path}${suffix}`, { force: true });
+    },
+  };
 }
