@@ -62,7 +62,7 @@ async function start(env: Record<string, string>): Promise<Started> {
     logs: memory.lines,
     close: async () => {
       await server.app.close();
-      await (database).drop();
+      await database.drop();
     },
   };
 }
