@@ -116,6 +116,30 @@ describe('rate limits and lockout on Redis', () => {
       expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
     });
 
+    it('cost one Redis round trip per request (a single EVAL), nothing else', async () => {
+      const res = await a
+        .http()
+        .post('/v1/auth/register')
+        .set('X-Forwarded-For', newIp())
+        .send({ tenant, email: uniqueEmail(), password: STRONG_PASSWORD });
+      const token = res.body.accessToken as string;
+      // Warm the caches of the caller, then count what the server processes.
+      expect((await a.http().get('/v1/auth/me').set(bearer(token))).status).toBe(200);
+      // MONITOR shows every command a client sends (a script's own commands are marked "lua").
+      const monitor = await inspect.monitor();
+      const sent: string[] = [];
+      monitor.on('monitor', (_time: string, args: string[], source: string) => {
+        if (source !== 'lua') sent.push(String(args[0]).toLowerCase());
+      });
+      for (let i = 0; i < 3; i++) {
+        expect((await a.http().get('/v1/auth/me').set(bearer(token))).status).toBe(200);
+      }
+      await inspect.echo('end-of-test');
+      await eventually(() => sent.includes('echo'), 'the monitor has seen everything');
+      monitor.disconnect();
+      expect(sent.filter((command) => command !== 'echo')).toEqual(['eval', 'eval', 'eval']);
+    });
+
     it('share the login lockout: failures on one instance lock the login on the other', async () => {
       const email = uniqueEmail();
       const registered = await b
