@@ -116,6 +116,9 @@ const QUERY_JUNK = [
   '%zz',
   'tenant=root&redirect_uri=javascript:alert(1)',
   'from=0000-00-00&to=9999-99-99T99:99:99Z',
+  'from=0000-01-01T00:00:00Z&to=9999-12-31T23:59:59.999Z',
+  'from=%2B275760-09-13T00:00:00Z&to=-000001-01-01T00:00:00Z',
+  'from=2024-01-01T00:00:00%2B14:00&to=2024-01-01T00:00:00-12:00',
 ];
 
 const BODY_JUNK: { type: string | null; body: string | Buffer }[] = [
