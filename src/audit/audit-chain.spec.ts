@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, GENESIS_HASH, hashEvent } from './audit-chain';
+import { canonicalJson, ChainVerifier, GENESIS_HASH, hashEvent } from './audit-chain';
 import type { AuditEvent } from './entities/audit-event.entity';
 
 const event = (): Omit<AuditEvent, 'hash'> => ({
@@ -35,5 +35,53 @@ describe('audit hash chain', () => {
     expect(hashEvent({ ...event(), metadata: { b: 2, a: { d: 2, c: 3 } } })).not.toBe(base);
     expect(hashEvent({ ...event(), seq: 2 })).not.toBe(base);
     expect(hashEvent({ ...event(), prevHash: 'f'.repeat(64) })).not.toBe(base);
+  });
+});
+
+describe('ChainVerifier', () => {
+  const chain = (length: number): AuditEvent[] => {
+    let prevHash = GENESIS_HASH;
+    return Array.from({ length }, (_, index) => {
+      const row = {
+        ...event(),
+        id: `0190a000-0000-7000-8000-00000000000${index}`,
+        seq: index + 1,
+        prevHash,
+      };
+      const hashed = { ...row, hash: hashEvent(row) };
+      prevHash = hashed.hash;
+      return hashed;
+    });
+  };
+  const firstBroken = (rows: AuditEvent[]): string | null => {
+    const verifier = new ChainVerifier();
+    return rows.find((row) => !verifier.accept(row))?.id ?? null;
+  };
+
+  it('accepts an intact chain', () => {
+    expect(firstBroken(chain(5))).toBeNull();
+  });
+
+  it('names an edited row', () => {
+    const rows = chain(5);
+    rows[2] = { ...rows[2], outcome: 'failure' };
+    expect(firstBroken(rows)).toBe(rows[2].id);
+  });
+
+  it('names the row after a removed one, and after a re-hashed edit', () => {
+    const removed = chain(5);
+    const after = removed[3].id;
+    removed.splice(2, 1);
+    expect(firstBroken(removed)).toBe(after);
+
+    const rehashed = chain(5);
+    const edited = { ...rehashed[1], action: 'auth.logout' };
+    rehashed[1] = { ...edited, hash: hashEvent(edited) };
+    expect(firstBroken(rehashed)).toBe(rehashed[2].id);
+  });
+
+  it('names a chain that does not start at the genesis', () => {
+    const rows = chain(3).slice(1);
+    expect(firstBroken(rows)).toBe(rows[0].id);
   });
 });

@@ -41,3 +41,22 @@ export function hashEvent(event: Hashable): string {
   });
   return createHash('sha256').update(`${event.prevHash}|${body}`, 'utf8').digest('hex');
 }
+
+/**
+ * Walks one chain in `seq` order and says whether each row is where it should be: its position
+ * follows the previous one, it links to the previous row's hash, and its own hash matches its
+ * content. An edited row fails on its hash; a removed one breaks the position and link of the
+ * row after it; a row moved to another chain breaks both chains.
+ */
+export class ChainVerifier {
+  private expectedSeq = 1;
+  private prevHash = GENESIS_HASH;
+
+  accept(row: AuditEvent): boolean {
+    const intact =
+      row.seq === this.expectedSeq && row.prevHash === this.prevHash && hashEvent(row) === row.hash;
+    this.expectedSeq = row.seq + 1;
+    this.prevHash = row.hash;
+    return intact;
+  }
+}

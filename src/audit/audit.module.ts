@@ -1,5 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditController } from './audit.controller';
+import { AuditLogService } from './audit-log.service';
 import { AuditService } from './audit.service';
 import { AuditEvent } from './entities/audit-event.entity';
 
@@ -7,7 +9,8 @@ import { AuditEvent } from './entities/audit-event.entity';
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([AuditEvent])],
-  providers: [AuditService],
+  controllers: [AuditController],
+  providers: [AuditService, AuditLogService],
   exports: [AuditService],
 })
 export class AuditModule {}

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthenticationGuard } from '../common/guards/authentication.guard';
+import { AuthenticationHooks } from '../common/guards/authentication-hooks';
 import { TenantsModule } from '../tenants/tenants.module';
 import { UserAccountsModule } from '../users/user-accounts.module';
 import { AuthController } from './auth.controller';
@@ -35,6 +36,7 @@ import { SessionService } from './tokens/session.service';
     PrincipalResolver,
     OneTimeCodeService,
     LoginPolicies,
+    AuthenticationHooks,
     { provide: APP_GUARD, useClass: AuthenticationGuard },
   ],
   exports: [
@@ -45,6 +47,7 @@ import { SessionService } from './tokens/session.service';
     PrincipalResolver,
     OneTimeCodeService,
     LoginPolicies,
+    AuthenticationHooks,
   ],
 })
 export class AuthModule {}

@@ -8,6 +8,7 @@ import { PrincipalResolver } from '../../auth/principal/principal-resolver.servi
 import { ACCESS_METADATA, type AccessRequirement } from '../decorators/access.decorators';
 import { AppError } from '../errors/app-error';
 import { setPrincipal } from '../http/request-context';
+import { AuthenticationHooks } from './authentication-hooks';
 
 const BEARER = /^Bearer[ ]+([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+)[ ]*$/i;
 const MAX_CREDENTIAL_LENGTH = 8192;
@@ -24,6 +25,7 @@ export class AuthenticationGuard implements CanActivate {
     private readonly resolver: PrincipalResolver,
     private readonly cls: ClsService,
     private readonly audit: AuditService,
+    private readonly hooks: AuthenticationHooks,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -35,9 +37,20 @@ export class AuthenticationGuard implements CanActivate {
     if (requirement.kind === 'public') return true;
 
     const req = context.switchToHttp().getRequest<Request>();
-    const principal = await this.authenticate(req);
+    this.hooks.beforeAuthentication(context);
+    let principal: Principal;
+    try {
+      principal = await this.authenticate(req);
+    } catch (error) {
+      // Refused credentials still count (rate limits per IP against token and key guessing).
+      if (error instanceof AppError && error.status === 401)
+        await this.hooks.onAuthenticationFailure(context, error);
+      throw error;
+    }
     setPrincipal(req, principal);
     this.cls.set('principal', principal);
+    // Before the permission check, so that refused requests count against the caller too.
+    await this.hooks.afterAuthentication(context, principal);
 
     if (
       requirement.kind === 'permission' &&
