@@ -1,5 +1,8 @@
 import { AuditEvent } from '../audit/entities/audit-event.entity';
 import { OneTimeCode } from '../auth/entities/one-time-code.entity';
+import { OAuthArtifact } from '../oauth/entities/oauth-artifact.entity';
+import { OAuthClient } from '../oauth/entities/oauth-client.entity';
+import { OAuthConsent } from '../oauth/entities/oauth-consent.entity';
 import { RefreshToken } from '../auth/entities/refresh-token.entity';
 import { Session } from '../auth/entities/session.entity';
 import { SigningKey } from '../auth/keys/entities/signing-key.entity';
@@ -22,4 +25,7 @@ export const ENTITIES = [
   AuditEvent,
   OneTimeCode,
   UserIdentity,
+  OAuthClient,
+  OAuthArtifact,
+  OAuthConsent,
 ] as const;
