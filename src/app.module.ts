@@ -9,6 +9,7 @@ import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { OAuthModule } from './oauth/oauth.module';
 import { RolesModule } from './roles/roles.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { UsersModule } from './users/users.module';
@@ -39,6 +40,7 @@ export class AppModule {
         UsersModule,
         TenantsModule,
         AuthModule,
+        OAuthModule,
         HealthModule,
       ],
     };

@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { OAuthConsent } from './entities/oauth-consent.entity';
+
+/** Consent a user gave a client, remembered per (user, client) as the union of scopes granted. */
+@Injectable()
+export class OAuthConsentService {
+  constructor(
+    @InjectRepository(OAuthConsent) private readonly consents: Repository<OAuthConsent>,
+  ) {}
+
+  /** Whether the user already agreed to every one of these scopes for this client. */
+  async covers(userId: string, clientRowId: string, scopes: readonly string[]): Promise<boolean> {
+    const consent = await this.consents.findOne({ where: { userId, clientId: clientRowId } });
+    if (!consent) return false;
+    const granted = new Set(consent.scopes);
+    return scopes.every((scope) => granted.has(scope));
+  }
+
+  async remember(
+    tenantId: string,
+    userId: string,
+    clientRowId: string,
+    scopes: readonly string[],
+  ): Promise<void> {
+    const existing = await this.consents.findOne({ where: { userId, clientId: clientRowId } });
+    const now = new Date();
+    if (existing) {
+      const union = [...new Set([...existing.scopes, ...scopes])].sort();
+      await this.consents.update({ id: existing.id }, { scopes: union, updatedAt: now });
+      return;
+    }
+    await this.consents.insert({
+      id: uuidv7(),
+      tenantId,
+      userId,
+      clientId: clientRowId,
+      scopes: [...new Set(scopes)].sort(),
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
+}
