@@ -61,6 +61,20 @@ export class InteractionService {
       return;
     }
     if (details.prompt.name === 'consent') {
+      const accountId = details.session?.accountId;
+      // Asked again (prompt=consent, or a scope the client may not have): a first-party client
+      // or a user who already agreed to all of it is not asked twice.
+      if (
+        accountId &&
+        (client.skipConsent ||
+          (await this.consents.covers(accountId, client.id, this.requestedScopes(details, client))))
+      ) {
+        const grantId = await this.grantConsent(details, client, accountId, true);
+        await this.oidc
+          .provider()
+          .interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+        return;
+      }
       this.renderConsent(res, details, client);
       return;
     }
@@ -293,12 +307,14 @@ export class InteractionService {
       grant = new provider.Grant({ accountId, clientId: client.clientId });
     }
     const scopes = this.requestedScopes(details, client);
-    this.oidc.addScopes(grant, scopes);
+    const requested = typeof details.params.scope === 'string' ? details.params.scope.split(' ') : [];
+    this.oidc.addScopes(grant, requested, client.scopes);
     const missingClaims = (details.prompt.details as { missingOIDCClaims?: string[] })
       .missingOIDCClaims;
     if (missingClaims?.length) grant.addOIDCClaims(missingClaims);
     const grantId = await grant.save();
     await this.consents.remember(client.tenantId, accountId, client.id, scopes);
+    if (automatic) return grantId;
     this.audit.record({
       action: 'oauth.consent.granted',
       outcome: 'success',

@@ -162,7 +162,9 @@ export class OidcProviderService implements OnModuleInit {
         profile: ['name'],
         email: ['email', 'email_verified'],
       },
-      scopes: [...OAUTH_SCOPES],
+      // oidc-provider's own scopes are the OpenID ones; API scopes belong to the resource server.
+      scopes: [...OIDC_SCOPES],
+      discovery: { scopes_supported: [...OAUTH_SCOPES] },
       clientDefaults: {
         grant_types: ['authorization_code'],
         response_types: ['code'],
@@ -253,6 +255,16 @@ export class OidcProviderService implements OnModuleInit {
       },
       responseTypes: ['code'],
       rotateRefreshToken: true,
+      // A client registered for refresh tokens (and `offline_access`) gets one with every code:
+      // the tenant's admin made that decision when registering it, and the user consented to
+      // `offline_access`. (OIDC would otherwise also want `prompt=consent` on each request.)
+      issueRefreshToken: async (_ctx, client) => {
+        if (!client.grantTypeAllowed('refresh_token')) return false;
+        const record = await this.clients.findByClientId(client.clientId);
+        return record?.scopes.includes('offline_access') ?? false;
+      },
+      // Refresh tokens live by their own lifetime, not by the browser's provider session.
+      expiresWithSession: () => false,
       allowOmittingSingleRegisteredRedirectUri: false,
       ttl: {
         AccessToken: config.tokens.accessTokenTtl,
@@ -363,6 +375,9 @@ export class OidcProviderService implements OnModuleInit {
   private clientMetadata(client: OAuthClient): ClientMetadata {
     const confidential = client.type === 'confidential';
     const code = client.grantTypes.includes('authorization_code');
+    const oidcScopes = client.scopes.filter((scope) =>
+      (OIDC_SCOPES as readonly string[]).includes(scope),
+    );
     return {
       client_id: client.clientId,
       ...(confidential && client.secretHash ? { client_secret: client.secretHash } : {}),
@@ -374,7 +389,9 @@ export class OidcProviderService implements OnModuleInit {
       response_modes: code ? ['query'] : [],
       redirect_uris: [...client.redirectUris],
       post_logout_redirect_uris: [...client.postLogoutRedirectUris],
-      scope: client.scopes.join(' '),
+      // The OpenID scopes it may ask for (none listed: the grant refuses them all); API scopes
+      // are checked by the resource server.
+      ...(oidcScopes.length > 0 ? { scope: oidcScopes.join(' ') } : {}),
       token_endpoint_auth_method: confidential ? 'client_secret_basic' : 'none',
       id_token_signed_response_alg: this.keyStore.algorithm,
     };
@@ -500,26 +517,34 @@ export class OidcProviderService implements OnModuleInit {
     }
     const client = await this.clients.findByClientId(clientId);
     if (!client) return undefined;
-    const requested = [...oidc.requestParamScopes].filter((scope) => client.scopes.includes(scope));
+    const requested = [...oidc.requestParamScopes];
+    const allowed = requested.filter((scope) => client.scopes.includes(scope));
     const covered =
-      client.skipConsent ||
-      (await this.consents.covers(accountId, client.id, requested));
-    if (!covered || requested.length === 0) return undefined;
+      client.skipConsent || (await this.consents.covers(accountId, client.id, allowed));
+    if (!covered || allowed.length === 0) return undefined;
     const grant = new oidc.provider.Grant({ accountId, clientId });
-    this.addScopes(grant, requested);
+    this.addScopes(grant, requested, client.scopes);
     await grant.save();
     return grant;
   }
 
-  /** Puts scopes in a grant: OIDC ones as such, and API ones for Gatehouse's API. */
-  addScopes(grant: Grant, scopes: readonly string[]): void {
-    const oidc = scopes.filter((scope) => (OIDC_SCOPES as readonly string[]).includes(scope));
-    const resource = scopes.filter(
+  /**
+   * Puts the requested scopes the client may have in a grant — OpenID ones as such, API ones
+   * (with `openid profile email`, which ride in the access token) for Gatehouse's API — and
+   * marks the other requested OpenID scopes refused, so they are not asked about again.
+   */
+  addScopes(grant: Grant, requested: readonly string[], allowed: readonly string[]): void {
+    const isOidc = (scope: string) => (OIDC_SCOPES as readonly string[]).includes(scope);
+    const granted = requested.filter((scope) => allowed.includes(scope));
+    const oidc = granted.filter(isOidc);
+    const refused = requested.filter((scope) => isOidc(scope) && !allowed.includes(scope));
+    const resource = granted.filter(
       (scope) =>
         (API_SCOPES as readonly string[]).includes(scope) ||
         (ACCESS_TOKEN_OIDC_SCOPES as readonly string[]).includes(scope),
     );
     if (oidc.length > 0) grant.addOIDCScope(oidc.join(' '));
+    if (refused.length > 0) grant.rejectOIDCScope(refused.join(' '));
     if (resource.length > 0) grant.addResourceScope(this.config.tokens.audience, resource.join(' '));
   }
 
