@@ -60,12 +60,7 @@ export class OAuthClientsService {
   async create(auth: Principal, input: CreateOAuthClientDto): Promise<OAuthClientWithSecretDto> {
     const postLogoutRedirectUris = input.postLogoutRedirectUris ?? [];
     const roleIds = input.roleIds ?? [];
-    this.assertConsistent(
-      input.type,
-      input.grantTypes,
-      input.redirectUris,
-      postLogoutRedirectUris,
-    );
+    this.assertConsistent(input.type, input.grantTypes, input.redirectUris, postLogoutRedirectUris);
     await this.assertRolesGrantable(auth, roleIds);
     const secret = input.type === 'confidential' ? randomSecret() : null;
     const now = new Date();
@@ -136,7 +131,9 @@ export class OAuthClientsService {
       next.postLogoutRedirectUris,
     );
     if (input.roleIds !== undefined) await this.assertRolesGrantable(auth, next.roleIds);
-    const changed = Object.keys(input).filter((key) => input[key as keyof UpdateOAuthClientDto] !== undefined);
+    const changed = Object.keys(input).filter(
+      (key) => input[key as keyof UpdateOAuthClientDto] !== undefined,
+    );
     const updatedAt = new Date();
     await this.clients.update({ id: client.id, tenantId: auth.tenant.id }, { ...next, updatedAt });
     this.directory.forget(client.clientId);
@@ -224,7 +221,9 @@ export class OAuthClientsService {
       where: { id: In([...roleIds]), tenantId: auth.tenant.id },
     });
     if (roles.length !== roleIds.length) {
-      throw AppError.validation([{ field: 'roleIds', message: 'names a role that does not exist' }]);
+      throw AppError.validation([
+        { field: 'roleIds', message: 'names a role that does not exist' },
+      ]);
     }
     assertGrantable(auth, roles.flatMap(rulesOfRole));
   }

@@ -70,7 +70,10 @@ export class OAuthTokenAuthenticator {
     if (!clientId) throw AppError.invalidToken(INVALID);
     const client = await this.clients.findByClientId(clientId);
     if (!client || client.tenantId !== claims.tid) throw AppError.invalidToken(INVALID);
-    if (client.secretRotatedAt && claims.iat < Math.floor(client.secretRotatedAt.getTime() / 1000)) {
+    if (
+      client.secretRotatedAt &&
+      claims.iat < Math.floor(client.secretRotatedAt.getTime() / 1000)
+    ) {
       throw AppError.invalidToken('The access token was issued before the client secret changed.');
     }
     const scopes = claims.scope ? claims.scope.split(' ').filter(Boolean) : [];

@@ -42,7 +42,11 @@ describe('/v1/oauth/clients', () => {
   }
 
   it('creates a confidential client: 201 with its secret once, stored only as SHA-256', async () => {
-    const res = await t.http().post('/v1/oauth/clients').set(bearer(admin.accessToken)).send(CONFIDENTIAL);
+    const res = await t
+      .http()
+      .post('/v1/oauth/clients')
+      .set(bearer(admin.accessToken))
+      .send(CONFIDENTIAL);
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
       id: expect.any(String),
@@ -60,7 +64,10 @@ describe('/v1/oauth/clients', () => {
     expect(row.secret_hash).toBe(sha256Hex(res.body.clientSecret));
     expect(JSON.stringify(row)).not.toContain(res.body.clientSecret);
 
-    const shown = await t.http().get(`/v1/oauth/clients/${res.body.id}`).set(bearer(admin.accessToken));
+    const shown = await t
+      .http()
+      .get(`/v1/oauth/clients/${res.body.id}`)
+      .set(bearer(admin.accessToken));
     expect(shown.status).toBe(200);
     expect(shown.body.clientSecret).toBeUndefined();
     expect(JSON.stringify(shown.body)).not.toContain(row.secret_hash as string);
@@ -111,7 +118,10 @@ describe('/v1/oauth/clients', () => {
       { ...CONFIDENTIAL, redirectUris: ['javascript:alert(1)'] },
       { ...CONFIDENTIAL, redirectUris: ['/relative'] },
       { ...CONFIDENTIAL, redirectUris: [`https://app.example.com/${'a'.repeat(2001)}`] },
-      { ...CONFIDENTIAL, redirectUris: Array.from({ length: 21 }, (_, i) => `https://a.example/${i}`) },
+      {
+        ...CONFIDENTIAL,
+        redirectUris: Array.from({ length: 21 }, (_, i) => `https://a.example/${i}`),
+      },
       { ...CONFIDENTIAL, redirectUris: [] },
       { ...CONFIDENTIAL, postLogoutRedirectUris: ['http://evil.test/'] },
       { ...CONFIDENTIAL, grantTypes: ['password'] },
@@ -125,7 +135,11 @@ describe('/v1/oauth/clients', () => {
       { ...CONFIDENTIAL, skipConsent: 'yes' },
     ];
     for (const body of bad) {
-      const res = await t.http().post('/v1/oauth/clients').set(bearer(admin.accessToken)).send(body);
+      const res = await t
+        .http()
+        .post('/v1/oauth/clients')
+        .set(bearer(admin.accessToken))
+        .send(body);
       expect(res.status, JSON.stringify(body).slice(0, 120)).toBe(400);
       expect(res.body.code).toBe('validation_failed');
       expect(res.headers['content-type']).toContain('application/problem+json');
@@ -136,7 +150,9 @@ describe('/v1/oauth/clients', () => {
     const dataSource = t.app.get(DataSource);
     const roles = dataSource.getRepository(Role);
     const owner = await roles.findOneOrFail({ where: { tenantId: tenant.id, name: 'owner' } });
-    const memberRole = await roles.findOneOrFail({ where: { tenantId: tenant.id, name: 'member' } });
+    const memberRole = await roles.findOneOrFail({
+      where: { tenantId: tenant.id, name: 'member' },
+    });
     const escalation = await t
       .http()
       .post('/v1/oauth/clients')
@@ -152,7 +168,10 @@ describe('/v1/oauth/clients', () => {
       .send({ ...CONFIDENTIAL, roleIds: [memberRole.id] });
     expect(foreignRole.status).toBe(400);
 
-    const ok = await createClient(t, admin.accessToken, { ...CONFIDENTIAL, roleIds: [memberRole.id] });
+    const ok = await createClient(t, admin.accessToken, {
+      ...CONFIDENTIAL,
+      roleIds: [memberRole.id],
+    });
     expect(ok.roleIds).toEqual([memberRole.id]);
   });
 
@@ -168,12 +187,18 @@ describe('/v1/oauth/clients', () => {
       ['delete', `/v1/oauth/clients/${created.id}`],
       ['post', `/v1/oauth/clients/${created.id}/secret`],
     ] as const) {
-      const res = await t.http()[method](path).set(bearer(otherAdmin.accessToken)).send({ name: 'x' });
+      const res = await t
+        .http()
+        [method](path)
+        .set(bearer(otherAdmin.accessToken))
+        .send({ name: 'x' });
       expect(res.status, `${method} ${path}`).toBe(404);
     }
     const list = await t.http().get('/v1/oauth/clients').set(bearer(otherAdmin.accessToken));
     expect(list.body.items.map((item: { id: string }) => item.id)).not.toContain(created.id);
-    expect((await t.http().get('/v1/oauth/clients/not-a-uuid').set(bearer(admin.accessToken))).status).toBe(404);
+    expect(
+      (await t.http().get('/v1/oauth/clients/not-a-uuid').set(bearer(admin.accessToken))).status,
+    ).toBe(404);
   });
 
   it('lists with a cursor', async () => {
@@ -229,7 +254,9 @@ describe('/v1/oauth/clients', () => {
     expect(rotated.status).toBe(200);
     expect(rotated.body.clientSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(rotated.body.clientSecret).not.toBe(created.clientSecret);
-    expect((await clientCredentials(created.clientId, created.clientSecret ?? '')).status).toBe(401);
+    expect((await clientCredentials(created.clientId, created.clientSecret ?? '')).status).toBe(
+      401,
+    );
     const after = await clientCredentials(created.clientId, rotated.body.clientSecret);
     expect(after.status).toBe(200);
     const meBefore = await t.http().get('/v1/oauth/clients').set(bearer(before.body.access_token));
@@ -247,13 +274,20 @@ describe('/v1/oauth/clients', () => {
     expect(issued.status).toBe(200);
     const accepted = await t.http().get('/v1/auth/me').set(bearer(issued.body.access_token));
     expect(accepted.status).toBe(403);
-    const res = await t.http().delete(`/v1/oauth/clients/${created.id}`).set(bearer(admin.accessToken));
+    const res = await t
+      .http()
+      .delete(`/v1/oauth/clients/${created.id}`)
+      .set(bearer(admin.accessToken));
     expect(res.status).toBe(204);
     expect(
       (await t.http().get(`/v1/oauth/clients/${created.id}`).set(bearer(admin.accessToken))).status,
     ).toBe(404);
-    expect((await t.http().get('/v1/auth/me').set(bearer(issued.body.access_token))).status).toBe(401);
-    expect((await clientCredentials(created.clientId, created.clientSecret ?? '')).status).toBe(401);
+    expect((await t.http().get('/v1/auth/me').set(bearer(issued.body.access_token))).status).toBe(
+      401,
+    );
+    expect((await clientCredentials(created.clientId, created.clientSecret ?? '')).status).toBe(
+      401,
+    );
     await t.flushAudit();
     const events = await selectRows(t, 'audit_events', 'target_id = :id', { id: created.id });
     expect(events.map((event) => event.action)).toContain('oauth.client.deleted');

@@ -165,14 +165,18 @@ describe('OAuth server under attack', () => {
     const first = await exchange(confidential, code, verifier);
     expect(first.status).toBe(200);
     expect(first.headers.get('cache-control')).toContain('no-store');
-    expect((await t.http().get('/v1/auth/me').set(bearer(first.body.access_token))).status).toBe(200);
+    expect((await t.http().get('/v1/auth/me').set(bearer(first.body.access_token))).status).toBe(
+      200,
+    );
 
     const replay = await exchange(confidential, code, verifier);
     expect(replay.status).toBe(400);
     expect(replay.body.error).toBe('invalid_grant');
     expect(replay.headers.get('content-type')).toContain('application/json');
 
-    expect((await t.http().get('/v1/auth/me').set(bearer(first.body.access_token))).status).toBe(401);
+    expect((await t.http().get('/v1/auth/me').set(bearer(first.body.access_token))).status).toBe(
+      401,
+    );
     const refresh = await token(
       { grant_type: 'refresh_token', refresh_token: first.body.refresh_token },
       confidential,
@@ -220,7 +224,9 @@ describe('OAuth server under attack', () => {
   it('an unknown client, or no client at all, never redirects', async () => {
     for (const url of [
       authorizeUrl({ ...confidential, clientId: 'gh_unknown' }),
-      new URL(`${base}/oidc/auth?response_type=code&redirect_uri=${encodeURIComponent(REDIRECT_URI)}`),
+      new URL(
+        `${base}/oidc/auth?response_type=code&redirect_uri=${encodeURIComponent(REDIRECT_URI)}`,
+      ),
     ]) {
       const res = await browserFetch(new CookieJar(), url);
       expect(res.status).toBe(400);
@@ -229,11 +235,12 @@ describe('OAuth server under attack', () => {
   });
 
   it('a public client without PKCE, or with plain PKCE, is refused', async () => {
-    for (const params of [
+    const attempts: Record<string, string>[] = [
       {},
       { code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' },
       { code_challenge: 'a'.repeat(43) },
-    ]) {
+    ];
+    for (const params of attempts) {
       const res = await browserFetch(new CookieJar(), authorizeUrl(publicClient, params));
       expect(res.status).toBe(303);
       const location = new URL(res.headers.get('location') ?? '');
@@ -358,7 +365,11 @@ describe('OAuth server under attack', () => {
     ).rejects.toThrow(/401/);
     // Signed in at tenant B's client, the same browser is asked to sign in again at tenant A's.
     const jar = new CookieJar();
-    const atB = await authorizeInBrowser(authorizeUrl(clientOfB), { email: memberB.email }, { jar });
+    const atB = await authorizeInBrowser(
+      authorizeUrl(clientOfB),
+      { email: memberB.email },
+      { jar },
+    );
     expect(atB.location.searchParams.get('code')).toEqual(expect.any(String));
     const atA = await browserFetch(jar, authorizeUrl(confidential));
     expect(atA.status).toBe(303);
@@ -385,10 +396,11 @@ describe('OAuth server under attack', () => {
     const html = await page.text();
     const csrf = hiddenField(html, 'csrf');
     const action = new URL(`${pageUrl.pathname}/login`, base);
-    for (const form of [
+    const forged: Record<string, string>[] = [
       { email: memberA.email, password: 'a long and unusual passphrase' },
       { csrf: `${csrf}x`, email: memberA.email, password: 'a long and unusual passphrase' },
-    ]) {
+    ];
+    for (const form of forged) {
       const res = await browserFetch(jar, action, { form });
       expect(res.status).toBe(403);
     }

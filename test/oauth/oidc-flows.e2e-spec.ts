@@ -87,7 +87,8 @@ describe('OAuth 2.0 / OIDC server with openid-client as the relying party', () =
     const ours = await t.http().get('/.well-known/jwks.json');
     const kids = (body: { keys: { kid: string }[] }) => body.keys.map((key) => key.kid).sort();
     expect(kids(provider.body)).toEqual(kids(ours.body));
-    for (const key of provider.body.keys as Record<string, unknown>[]) expect(key.d).toBeUndefined();
+    for (const key of provider.body.keys as Record<string, unknown>[])
+      expect(key.d).toBeUndefined();
   });
 
   it('code + PKCE: a validated ID token, userinfo, and a SPEC §8 access token accepted by /v1', async () => {
@@ -188,8 +189,8 @@ describe('OAuth 2.0 / OIDC server with openid-client as the relying party', () =
     const me = await t.http().get('/v1/auth/me').set(bearer(tokens.access_token));
     expect(me.status).toBe(403);
     // Not its grant type: a web client cannot use client credentials.
-    await expect(oidc.clientCredentialsGrant(web, { scope: 'users:read' })).rejects.toMatchObject(
-      { error: expect.stringMatching(/^(unauthorized_client|invalid_request)$/) },
-    );
+    await expect(oidc.clientCredentialsGrant(web, { scope: 'users:read' })).rejects.toMatchObject({
+      error: expect.stringMatching(/^(unauthorized_client|invalid_request)$/),
+    });
   });
 });

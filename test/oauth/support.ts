@@ -166,7 +166,10 @@ export function decodeJwt(token: string): {
 } {
   const [header, payload] = token.split('.');
   return {
-    header: JSON.parse(Buffer.from(header ?? '', 'base64url').toString()) as Record<string, unknown>,
+    header: JSON.parse(Buffer.from(header ?? '', 'base64url').toString()) as Record<
+      string,
+      unknown
+    >,
     payload: JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as Record<
       string,
       unknown

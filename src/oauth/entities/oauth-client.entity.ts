@@ -5,7 +5,11 @@ import { Tenant } from '../../tenants/entities/tenant.entity';
 export const OAUTH_CLIENT_TYPES = ['confidential', 'public'] as const;
 export type OAuthClientType = (typeof OAUTH_CLIENT_TYPES)[number];
 
-export const OAUTH_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+export const OAUTH_GRANT_TYPES = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+] as const;
 export type OAuthGrantType = (typeof OAUTH_GRANT_TYPES)[number];
 
 /**

@@ -4,6 +4,7 @@ import { createHmac } from 'node:crypto';
 import type { Grant } from 'oidc-provider';
 import { AuditService } from '../../audit/audit.service';
 import { AuthService } from '../../auth/auth.service';
+import { PrincipalService } from '../../auth/principal/principal.service';
 import type { LoginDto } from '../../auth/dto/auth.dto';
 import { safeEqual } from '../../common/crypto/tokens';
 import { AppError } from '../../common/errors/app-error';
@@ -18,7 +19,9 @@ import { SCOPE_DESCRIPTIONS } from '../oauth-scopes';
 import { OidcProviderService } from '../provider/oidc-provider.service';
 import { consentPage, errorPage, loginPage, pageCsp } from './pages';
 
-type Details = Awaited<ReturnType<ReturnType<OidcProviderService['provider']>['interactionDetails']>>;
+type Details = Awaited<
+  ReturnType<ReturnType<OidcProviderService['provider']>['interactionDetails']>
+>;
 
 const FIELD_LIMITS: Readonly<Record<string, number>> = {
   csrf: 128,
@@ -47,6 +50,7 @@ export class InteractionService {
     private readonly tenants: TenantDirectory,
     private readonly auth: AuthService,
     private readonly consents: OAuthConsentService,
+    private readonly principals: PrincipalService,
     private readonly audit: AuditService,
   ) {
     this.ownOrigin = new URL(config.http.publicUrl).origin;
@@ -72,10 +76,15 @@ export class InteractionService {
         const grantId = await this.grantConsent(details, client, accountId, true);
         await this.oidc
           .provider()
-          .interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+          .interactionFinished(
+            req,
+            res,
+            { consent: { grantId } },
+            { mergeWithLastSubmission: true },
+          );
         return;
       }
-      this.renderConsent(res, details, client);
+      await this.renderConsent(res, details, client);
       return;
     }
     this.sendError(res, 400, 'Sign-in failed', 'This sign-in step is not supported.');
@@ -112,7 +121,12 @@ export class InteractionService {
       });
       return;
     }
-    const input: LoginDto = { tenant: tenant.slug, email, password, ...(mfaCode ? { mfaCode } : {}) };
+    const input: LoginDto = {
+      tenant: tenant.slug,
+      email,
+      password,
+      ...(mfaCode ? { mfaCode } : {}),
+    };
     let user: { id: string };
     let method: string;
     try {
@@ -150,7 +164,12 @@ export class InteractionService {
     );
   }
 
-  async consent(uid: string, req: Request, res: Response, form: Record<string, string>): Promise<void> {
+  async consent(
+    uid: string,
+    req: Request,
+    res: Response,
+    form: Record<string, string>,
+  ): Promise<void> {
     const loaded = await this.load(uid, req, res, form);
     if (!loaded) return;
     const { details, client } = loaded;
@@ -165,15 +184,22 @@ export class InteractionService {
       .interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   }
 
-  async abort(uid: string, req: Request, res: Response, form: Record<string, string>): Promise<void> {
+  async abort(
+    uid: string,
+    req: Request,
+    res: Response,
+    form: Record<string, string>,
+  ): Promise<void> {
     const loaded = await this.load(uid, req, res, form);
     if (!loaded) return;
-    await this.oidc.provider().interactionFinished(
-      req,
-      res,
-      { error: 'access_denied', error_description: 'The user denied the request.' },
-      { mergeWithLastSubmission: false },
-    );
+    await this.oidc
+      .provider()
+      .interactionFinished(
+        req,
+        res,
+        { error: 'access_denied', error_description: 'The user denied the request.' },
+        { mergeWithLastSubmission: false },
+      );
   }
 
   sendError(res: Response, status: number, title: string, message: string): void {
@@ -213,11 +239,7 @@ export class InteractionService {
       const problem = Object.entries(form).find(
         ([name, value]) => value.length > (FIELD_LIMITS[name] ?? 0),
       );
-      if (
-        problem ||
-        !safeEqual(form.csrf ?? '', this.csrfToken(uid)) ||
-        !this.sameOrigin(req)
-      ) {
+      if (problem || !safeEqual(form.csrf ?? '', this.csrfToken(uid)) || !this.sameOrigin(req)) {
         this.sendError(res, 403, 'Sign-in failed', 'The form could not be verified. Start again.');
         return null;
       }
@@ -231,10 +253,16 @@ export class InteractionService {
     return { details, client };
   }
 
+  /**
+   * Browsers say where a form post comes from: `Sec-Fetch-Site` must be `same-origin` when
+   * sent, and `Origin` our own — or `null`, which is what a page under `Referrer-Policy:
+   * no-referrer` sends (the CSRF token and the SameSite cookie still stand then).
+   */
   private sameOrigin(req: Request): boolean {
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== this.ownOrigin) return false;
-    return req.headers['sec-fetch-site'] !== 'cross-site';
+    if (origin !== undefined && origin !== this.ownOrigin && origin !== 'null') return false;
+    const site = req.headers['sec-fetch-site'];
+    return site === undefined || site === 'same-origin';
   }
 
   private csrfToken(uid: string): string {
@@ -270,8 +298,10 @@ export class InteractionService {
     );
   }
 
-  private renderConsent(res: Response, details: Details, client: OAuthClient): void {
+  private async renderConsent(res: Response, details: Details, client: OAuthClient): Promise<void> {
     const scopes = this.requestedScopes(details, client);
+    const accountId = details.session?.accountId;
+    const user = accountId ? await this.principals.userContext(accountId) : null;
     res.status(200);
     res.setHeader('Content-Security-Policy', pageCsp(this.redirectTargets(details)));
     res.setHeader('Cache-Control', 'no-store');
@@ -281,15 +311,22 @@ export class InteractionService {
         abortAction: `/oidc/interaction/${details.uid}/abort`,
         csrf: this.csrfToken(details.uid),
         clientName: client.name,
-        userEmail: '',
+        userEmail: user?.user.email ?? '',
         scopes: scopes.map((name) => ({ name, description: SCOPE_DESCRIPTIONS[name] ?? name })),
       }),
     );
   }
 
+  /**
+   * The scopes the user is asked to give: those requested that the client may have, and
+   * `offline_access` when the client is registered for refresh tokens (it gets them with every
+   * code, so the user must know).
+   */
   private requestedScopes(details: Details, client: OAuthClient): string[] {
     const scope = typeof details.params.scope === 'string' ? details.params.scope : '';
-    return [...new Set(scope.split(' '))].filter((name) => client.scopes.includes(name));
+    const requested = new Set(scope.split(' '));
+    if (client.grantTypes.includes('refresh_token')) requested.add('offline_access');
+    return [...requested].filter((name) => client.scopes.includes(name));
   }
 
   /** Records the user's consent in a grant (and remembers it), answering the grant id. */
@@ -307,7 +344,8 @@ export class InteractionService {
       grant = new provider.Grant({ accountId, clientId: client.clientId });
     }
     const scopes = this.requestedScopes(details, client);
-    const requested = typeof details.params.scope === 'string' ? details.params.scope.split(' ') : [];
+    const requested =
+      typeof details.params.scope === 'string' ? details.params.scope.split(' ') : [];
     this.oidc.addScopes(grant, requested, client.scopes);
     const missingClaims = (details.prompt.details as { missingOIDCClaims?: string[] })
       .missingOIDCClaims;

@@ -286,7 +286,8 @@ export class OidcProviderService implements OnModuleInit {
     provider.use(async (ctx, next) => {
       await next();
       const oidcCtx = ctx as unknown as KoaContextWithOIDC;
-      if (oidcCtx.oidc?.route === 'revocation' && ctx.status === 200) this.recordRevocation(oidcCtx);
+      if (oidcCtx.oidc?.route === 'revocation' && ctx.status === 200)
+        this.recordRevocation(oidcCtx);
     });
     return provider;
   }
@@ -305,7 +306,10 @@ export class OidcProviderService implements OnModuleInit {
       clientSecret?: string;
       compareClientSecret(actual: string): boolean;
     };
-    prototype.compareClientSecret = function compareHashed(this: { clientSecret?: string }, actual) {
+    prototype.compareClientSecret = function compareHashed(
+      this: { clientSecret?: string },
+      actual,
+    ) {
       if (typeof this.clientSecret !== 'string' || typeof actual !== 'string') return false;
       return safeEqual(this.clientSecret, sha256Hex(actual));
     };
@@ -406,10 +410,7 @@ export class OidcProviderService implements OnModuleInit {
     const client = await this.clients.findByClientId(clientId);
     if (resource !== this.config.tokens.audience || !client) throw new errors.InvalidTarget();
     const machine = ctx.oidc.params?.grant_type === 'client_credentials';
-    const allowed = new Set<string>([
-      ...API_SCOPES,
-      ...(machine ? [] : ACCESS_TOKEN_OIDC_SCOPES),
-    ]);
+    const allowed = new Set<string>([...API_SCOPES, ...(machine ? [] : ACCESS_TOKEN_OIDC_SCOPES)]);
     return {
       scope: client.scopes.filter((scope) => allowed.has(scope)).join(' '),
       audience: this.config.tokens.audience,
@@ -449,7 +450,7 @@ export class OidcProviderService implements OnModuleInit {
       }
       return;
     }
-    const accessToken = token as AccessToken;
+    const accessToken = token;
     if (!accessToken.grantId) return;
     const exp = Number(payload.exp);
     const record: AccessTokenRecord = {
@@ -466,19 +467,16 @@ export class OidcProviderService implements OnModuleInit {
       expiresWithSession: accessToken.expiresWithSession,
       sid: accessToken.sid,
       gty: accessToken.gty,
-    } as AccessTokenRecord;
+    };
     await this.store.upsert(
       'AccessToken',
-      record.jti as string,
+      String(record.jti),
       record,
       Math.max(1, exp - Math.floor(Date.now() / 1000)),
     );
   }
 
-  private async findAccount(
-    ctx: KoaContextWithOIDC,
-    sub: string,
-  ): Promise<Account | undefined> {
+  private async findAccount(ctx: KoaContextWithOIDC, sub: string): Promise<Account | undefined> {
     const context = await this.principals.userContext(sub);
     if (!context || context.user.status !== 'active' || context.tenant.status !== 'active') {
       return undefined;
@@ -545,14 +543,16 @@ export class OidcProviderService implements OnModuleInit {
     );
     if (oidc.length > 0) grant.addOIDCScope(oidc.join(' '));
     if (refused.length > 0) grant.rejectOIDCScope(refused.join(' '));
-    if (resource.length > 0) grant.addResourceScope(this.config.tokens.audience, resource.join(' '));
+    if (resource.length > 0)
+      grant.addResourceScope(this.config.tokens.audience, resource.join(' '));
   }
 
   private renderLogout(ctx: KoaContextWithOIDC, form: string): void {
     const state = (ctx.oidc.session?.state ?? {}) as { postLogoutRedirectUri?: string };
     const client = ctx.oidc.client;
     const target =
-      state.postLogoutRedirectUri && client?.postLogoutRedirectUriAllowed(state.postLogoutRedirectUri)
+      state.postLogoutRedirectUri &&
+      client?.postLogoutRedirectUriAllowed(state.postLogoutRedirectUri)
         ? [state.postLogoutRedirectUri]
         : [];
     ctx.set('Content-Security-Policy', pageCsp(target));
