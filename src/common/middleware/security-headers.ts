@@ -27,10 +27,13 @@ const DOCS_CSP = {
  * The OAuth server's HTML (login, consent, logout, errors): its own stylesheet, forms posted to
  * itself, never framed. Those pages set a CSP of their own (it also names the client's redirect
  * origin in `form-action`), which replaces this one, since it is set later; this is the floor
- * for everything else under /oidc.
+ * for everything else under /oidc. `script-src 'none'` is explicit so that oidc-provider can
+ * allow, by its hash, the one script of its self-submitting logout form (it appends the hash
+ * to an existing `script-src`; with the hash present, 'none' no longer applies).
  */
 const OIDC_CSP = {
   defaultSrc: ["'none'"],
+  scriptSrc: ["'none'"],
   styleSrc: ["'self'"],
   imgSrc: ["'self'"],
   formAction: ["'self'"],
