@@ -220,6 +220,11 @@ describe('OAuth sessions: login policies, consent, end session, keys, audit', ()
     const page = await browserFetch(jar, new URL(again.headers.get('location') ?? '', base));
     expect(await page.text()).toContain('name="password"');
 
+    // Signed out already: oidc-provider's self-submitting form, its one script allowed by hash.
+    const signedOut = await browserFetch(jar, `${base}/oidc/session/end`);
+    expect(signedOut.status).toBe(200);
+    expect(signedOut.headers.get('content-security-policy')).toMatch(/script-src 'none' 'sha256-/);
+
     const unregistered = await browserFetch(
       jar,
       `${base}/oidc/session/end?${String(
