@@ -293,6 +293,26 @@ describe('OAuth server under attack', () => {
     expect(verifier).not.toBe(v2);
   });
 
+  it("CORS at the token endpoint: a public client's own origin only", async () => {
+    // Preflights are open (the client is not known yet); the request itself is checked.
+    const post = (origin: string) =>
+      fetch(`${base}/oidc/token`, {
+        method: 'POST',
+        headers: { origin, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: 'not-a-refresh-token',
+          client_id: publicClient.clientId,
+        }),
+      });
+    const own = await post('http://127.0.0.1:9000');
+    expect(own.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:9000');
+    expect(((await own.json()) as { error: string }).error).toBe('invalid_grant');
+    const foreign = await post('https://evil.test');
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    expect(((await foreign.json()) as { error: string }).error).toBe('invalid_request');
+  });
+
   it('PKCE downgrade: a challenge without its verifier, or a verifier without a challenge, fails', async () => {
     const { challenge } = pkce();
     const withChallenge = await codeFor(confidential, memberA.email, {
