@@ -76,7 +76,10 @@ export class OAuthTokenAuthenticator {
     ) {
       throw AppError.invalidToken('The access token was issued before the client secret changed.');
     }
-    const scopes = claims.scope ? claims.scope.split(' ').filter(Boolean) : [];
+    // Scopes the client has since lost (its registration was narrowed) no longer count.
+    const scopes = (claims.scope ? claims.scope.split(' ') : []).filter((scope) =>
+      client.scopes.includes(scope),
+    );
     if (claims.sub === clientId) return this.clientPrincipal(client, scopes);
 
     const state = await this.tokenState(claims.jti, claims.sub, clientId);

@@ -1,3 +1,5 @@
+import type { RawRule } from '@casl/ability';
+import { type PackRule, unpackRules } from '@casl/ability/extra';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTenant, register, uniqueEmail } from '../factories';
@@ -119,6 +121,48 @@ describe('OAuth 2.0 / OIDC server with openid-client as the relying party', () =
     expect(me.body.user.id).toBe(member.id);
     // users:read lets the token read users, within what the member itself may do.
     expect(tokens.refresh_token).toEqual(expect.any(String));
+  });
+
+  it("a token never allows more than both its scopes and the user's own permissions", async () => {
+    type Rule = RawRule<string, string>;
+    const rulesOf = async (accessToken: string): Promise<Rule[]> => {
+      const me = await t.http().get('/v1/auth/me').set(bearer(accessToken));
+      expect(me.status).toBe(200);
+      return unpackRules<Rule>(me.body.permissions as PackRule<Rule>[]);
+    };
+    const names = (value: unknown): string[] =>
+      (Array.isArray(value) ? value : [value]).filter(
+        (item): item is string => typeof item === 'string',
+      );
+    const allows = (rules: Rule[], action: string, subject: string) =>
+      rules.some(
+        (rule) => names(rule.subject).includes(subject) && names(rule.action).includes(action),
+      );
+    const mentions = (rules: Rule[], subject: string) =>
+      rules.some((rule) => names(rule.subject).includes(subject));
+    const tokens = await codeFlow(web, 'openid users:read projects:write');
+    const rules = await rulesOf(tokens.access_token);
+    // users:read keeps the member's reading of users, and cuts its "update yourself".
+    expect(allows(rules, 'read', 'User')).toBe(true);
+    expect(allows(rules, 'update', 'User')).toBe(false);
+    // The member holds nothing on OAuth clients or roles, whatever the scopes.
+    expect(mentions(rules, 'OAuthClient') || mentions(rules, 'Role')).toBe(false);
+
+    // The client loses users:read: tokens it already holds lose it too.
+    const narrowed = await t
+      .http()
+      .patch(`/v1/oauth/clients/${webClient.id}`)
+      .set(bearer(admin.accessToken))
+      .send({ scopes: ['openid', 'profile', 'email', 'offline_access', 'projects:write'] });
+    expect(narrowed.status).toBe(200);
+    expect(mentions(await rulesOf(tokens.access_token), 'User')).toBe(false);
+    await t
+      .http()
+      .patch(`/v1/oauth/clients/${webClient.id}`)
+      .set(bearer(admin.accessToken))
+      .send({
+        scopes: ['openid', 'profile', 'email', 'offline_access', 'users:read', 'projects:write'],
+      });
   });
 
   it('refresh rotation: a new pair each time; the old refresh token replayed revokes the grant', async () => {

@@ -11,7 +11,10 @@ export type ArtifactPayload = Record<string, unknown>;
 
 /** Raised when a one-time artefact was consumed by someone else first (a concurrent redemption). */
 export class AlreadyConsumedError extends Error {
-  constructor(readonly grantId: string | null) {
+  constructor(
+    readonly grantId: string | null,
+    readonly clientId: string | null,
+  ) {
     super('already consumed');
   }
 }
@@ -95,8 +98,12 @@ export class OidcArtifactStore implements OnModuleInit, OnModuleDestroy {
       { consumedAt: new Date() },
     );
     if (result.affected !== 1) {
-      const row = await this.artifacts.findOne({ where: { model, id }, select: { grantId: true } });
-      throw new AlreadyConsumedError(row?.grantId ?? null);
+      const row = await this.artifacts.findOne({ where: { model, id } });
+      const payload = row ? (JSON.parse(row.payload) as ArtifactPayload) : {};
+      throw new AlreadyConsumedError(
+        row?.grantId ?? null,
+        typeof payload.clientId === 'string' ? payload.clientId : null,
+      );
     }
   }
 

@@ -326,6 +326,13 @@ export class OidcProviderService implements OnModuleInit {
     const clients = this.clients;
     const accessTokens = this.accessTokens;
     const metadataOf = (client: OAuthClient) => this.clientMetadata(client);
+    const onReplay = (clientId: string | null, grantId: string) =>
+      this.recordTokenEvent(clientId ?? undefined, 'token', {
+        action: 'oauth.token.revoked',
+        outcome: 'success',
+        accountId: null,
+        metadata: { grantId, reason: 'replay_detected' },
+      });
     return {
       async upsert(id, payload, expiresIn) {
         await store.upsert(model, id, payload, expiresIn);
@@ -362,7 +369,10 @@ export class OidcProviderService implements OnModuleInit {
         } catch (error) {
           if (!(error instanceof AlreadyConsumedError)) throw error;
           // A concurrent twin redeemed it first: the same as a replay, the grant dies.
-          if (error.grantId) await store.revokeGrant(error.grantId);
+          if (error.grantId) {
+            await store.revokeGrant(error.grantId);
+            await onReplay(error.clientId, error.grantId);
+          }
           throw new errors.InvalidGrant('grant request is invalid');
         }
       },
