@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { QueryFailedError, type Repository } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { OAuthConsent } from './entities/oauth-consent.entity';
 
@@ -25,21 +25,29 @@ export class OAuthConsentService {
     clientRowId: string,
     scopes: readonly string[],
   ): Promise<void> {
-    const existing = await this.consents.findOne({ where: { userId, clientId: clientRowId } });
-    const now = new Date();
-    if (existing) {
-      const union = [...new Set([...existing.scopes, ...scopes])].sort();
-      await this.consents.update({ id: existing.id }, { scopes: union, updatedAt: now });
-      return;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const existing = await this.consents.findOne({ where: { userId, clientId: clientRowId } });
+      const now = new Date();
+      if (existing) {
+        const union = [...new Set([...existing.scopes, ...scopes])].sort();
+        await this.consents.update({ id: existing.id }, { scopes: union, updatedAt: now });
+        return;
+      }
+      try {
+        await this.consents.insert({
+          id: uuidv7(),
+          tenantId,
+          userId,
+          clientId: clientRowId,
+          scopes: [...new Set(scopes)].sort(),
+          createdAt: now,
+          updatedAt: now,
+        });
+        return;
+      } catch (error) {
+        // Consent given in two tabs at once: the other insert won; merge into it instead.
+        if (!(error instanceof QueryFailedError) || attempt > 0) throw error;
+      }
     }
-    await this.consents.insert({
-      id: uuidv7(),
-      tenantId,
-      userId,
-      clientId: clientRowId,
-      scopes: [...new Set(scopes)].sort(),
-      createdAt: now,
-      updatedAt: now,
-    });
   }
 }
