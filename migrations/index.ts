@@ -2,9 +2,10 @@ import { InitialSchema1764400000000 } from './1764400000000-initial-schema';
 import { OneTimeCodes1764400100000 } from './1764400100000-one-time-codes';
 import { UserIdentities1764400200000 } from './1764400200000-user-identities';
 import { ApiKeysAndProjects1764400300000 } from './1764400300000-api-keys-and-projects';
+import { AccountLifecycle1764400500000 } from './1764400500000-account-lifecycle';
+import { OAuthServer1764400600000 } from './1764400600000-oauth-server';
 import { FederationStates1764400700000 } from './1764400700000-federation-states';
 import { Sso1764400800000 } from './1764400800000-sso';
-import { AccountLifecycle1764400500000 } from './1764400500000-account-lifecycle';
 
 /** Every migration, oldest first. Listed, not globbed, so tests and the CLI load the same set. */
 export const MIGRATIONS = [
@@ -12,7 +13,8 @@ export const MIGRATIONS = [
   OneTimeCodes1764400100000,
   UserIdentities1764400200000,
   ApiKeysAndProjects1764400300000,
+  AccountLifecycle1764400500000,
+  OAuthServer1764400600000,
   FederationStates1764400700000,
   Sso1764400800000,
-  AccountLifecycle1764400500000,
 ] as const;

@@ -15,6 +15,7 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProjectsModule } from './projects/projects.module';
 import { MailModule } from './mail/mail.module';
+import { OAuthModule } from './oauth/oauth.module';
 import { RolesModule } from './roles/roles.module';
 import { SocialModule } from './social/social.module';
 import { SsoModule } from './sso/sso.module';
@@ -55,6 +56,7 @@ export class AppModule {
         SsoModule,
         AccountModule,
         RateLimitModule,
+        OAuthModule,
         HealthModule,
       ],
     };

@@ -13,6 +13,7 @@ import { createValidationPipe } from './common/pipes/validation.pipe';
 import { AppConfig } from './config/app-config';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';
+import { OidcProviderService } from './oauth/provider/oidc-provider.service';
 
 /** Paths that parse their own bodies. */
 const OWN_BODY_PARSING = ['/oidc'];
@@ -45,6 +46,9 @@ export function configureApp(app: NestExpressApplication): void {
   app.use(securityHeaders(config));
   app.enableCors(corsOptions(config));
   for (const parser of bodyParsers(OWN_BODY_PARSING)) app.use(parser);
+  // The OAuth 2.0 / OIDC authorization server, before Nest's routes; its login and consent
+  // pages (/oidc/interaction, /oidc/assets) fall through to the OAuth module's controller.
+  app.use('/oidc', app.get(OidcProviderService).handler());
 
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());

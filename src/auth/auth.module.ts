@@ -40,6 +40,7 @@ import { SessionService } from './tokens/session.service';
     { provide: APP_GUARD, useClass: AuthenticationGuard },
   ],
   exports: [
+    AuthService,
     KeyStoreService,
     AccessTokenService,
     SessionService,

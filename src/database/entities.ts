@@ -4,6 +4,9 @@ import { MfaRecoveryCode } from '../account/entities/mfa-recovery-code.entity';
 import { UserMfaState } from '../account/entities/user-mfa-state.entity';
 import { AuditEvent } from '../audit/entities/audit-event.entity';
 import { OneTimeCode } from '../auth/entities/one-time-code.entity';
+import { OAuthArtifact } from '../oauth/entities/oauth-artifact.entity';
+import { OAuthClient } from '../oauth/entities/oauth-client.entity';
+import { OAuthConsent } from '../oauth/entities/oauth-consent.entity';
 import { RefreshToken } from '../auth/entities/refresh-token.entity';
 import { Session } from '../auth/entities/session.entity';
 import { SigningKey } from '../auth/keys/entities/signing-key.entity';
@@ -40,4 +43,7 @@ export const ENTITIES = [
   ActionToken,
   MfaRecoveryCode,
   UserMfaState,
+  OAuthClient,
+  OAuthArtifact,
+  OAuthConsent,
 ] as const;

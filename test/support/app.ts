@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import request from 'supertest';
 import Transport from 'winston-transport';
 import { AppModule } from '../../src/app.module';
@@ -33,6 +34,8 @@ export interface TestApp {
   /** Everything logged so far, one JSON line per entry. */
   logs: string[];
   database: TestDatabase;
+  /** `http://127.0.0.1:<port>` when the app listens on a real port (`listen: true`), else null. */
+  baseUrl: string | null;
   /** Waits until buffered audit events are in the database. */
   flushAudit(): Promise<void>;
   close(): Promise<void>;
@@ -42,6 +45,24 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Reuse a database (several instances, or a restart); by default each app gets its own. */
   database?: TestDatabase;
+  /**
+   * Listen on a free port of 127.0.0.1, with PORT and PUBLIC_URL set to it (so the issuer is
+   * the address clients reach), for clients that need a real server (openid-client, a browser).
+   */
+  listen?: boolean;
+}
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /**
@@ -53,6 +74,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const database = options.database ?? (await createTestDatabase());
   const ownsDatabase = options.database === undefined;
   const redisUrl = process.env.REDIS_URL?.trim();
+  const port = options.listen ? await freePort() : null;
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
@@ -65,6 +87,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       ? { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `gh-test-${randomBytes(6).toString('hex')}:` }
       : {}),
     ...database.env,
+    ...(port !== null ? { PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` } : {}),
     ...options.env,
   };
   const config = loadConfig(env);
@@ -83,6 +106,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   });
   configureApp(app);
   await app.init();
+  if (port !== null) await app.listen(port, '127.0.0.1');
   const server = app.getHttpServer();
   const audit = app.get(AuditService);
   return {
@@ -91,6 +115,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     http: () => request(server),
     logs: memory.lines,
     database,
+    baseUrl: port !== null ? `http://127.0.0.1:${port}` : null,
     flushAudit: () => audit.drain(),
     close: async () => {
       await app.close();

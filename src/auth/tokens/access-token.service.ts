@@ -55,6 +55,14 @@ export class AccessTokenService {
       : null;
   }
 
+  /**
+   * The shared HS256 key and its `kid` when `JWT_ALG=HS256`, else null: the OAuth server signs
+   * its access tokens with it too, so there is one token format and one verifier.
+   */
+  sharedSigningKey(): { key: KeyObject; kid: string } | null {
+    return this.hsKey && this.hsKid ? { key: this.hsKey, kid: this.hsKid } : null;
+  }
+
   async issue(claims: {
     sub: string;
     tid: string;

@@ -24,6 +24,24 @@ const DOCS_CSP = {
 };
 
 /**
+ * The OAuth server's HTML (login, consent, logout, errors): its own stylesheet, forms posted to
+ * itself, never framed. Those pages set a CSP of their own (it also names the client's redirect
+ * origin in `form-action`), which replaces this one, since it is set later; this is the floor
+ * for everything else under /oidc. `script-src 'none'` is explicit so that oidc-provider can
+ * allow, by its hash, the one script of its self-submitting logout form (it appends the hash
+ * to an existing `script-src`; with the hash present, 'none' no longer applies).
+ */
+const OIDC_CSP = {
+  defaultSrc: ["'none'"],
+  scriptSrc: ["'none'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+  baseUri: ["'none'"],
+};
+
+/**
  * Security headers (helmet): CSP by kind of page, HSTS when served over TLS (directly or
  * behind an https PUBLIC_URL), `nosniff`, `no-referrer`, and `Cache-Control: no-store` by
  * default, since most answers carry a token or personal data. Pages that set their own CSP
@@ -45,9 +63,14 @@ export function securityHeaders(config: AppConfig): RequestHandler {
     ...common,
     contentSecurityPolicy: { useDefaults: false, directives: DOCS_CSP },
   });
+  const oidc = helmet({
+    ...common,
+    contentSecurityPolicy: { useDefaults: false, directives: OIDC_CSP },
+  });
   return (req: Request, res: Response, next: NextFunction) => {
     res.setHeader('Cache-Control', 'no-store');
     const isDocs = req.path === '/docs' || req.path.startsWith('/docs/');
-    (isDocs ? docs : api)(req, res, next);
+    const isOidc = req.path === '/oidc' || req.path.startsWith('/oidc/');
+    (isDocs ? docs : isOidc ? oidc : api)(req, res, next);
   };
 }

@@ -1,0 +1,244 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+} from 'class-validator';
+import {
+  OAUTH_CLIENT_TYPES,
+  OAUTH_GRANT_TYPES,
+  type OAuthClient,
+  type OAuthClientType,
+  type OAuthGrantType,
+} from '../entities/oauth-client.entity';
+import { OAUTH_SCOPES } from '../oauth-scopes';
+
+const MAX_URIS = 20;
+const MAX_URI_LENGTH = 2000;
+const MAX_ROLES = 50;
+
+export class CreateOAuthClientDto {
+  @ApiProperty({ maxLength: 200, example: 'Acme dashboard' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name!: string;
+
+  @ApiProperty({
+    enum: OAUTH_CLIENT_TYPES,
+    description: 'confidential: has a secret; public: PKCE only',
+  })
+  @IsIn(OAUTH_CLIENT_TYPES)
+  type!: OAuthClientType;
+
+  @ApiProperty({
+    type: [String],
+    maxItems: MAX_URIS,
+    description: 'Exact redirect URIs: https, or http on 127.0.0.1, [::1] or localhost only',
+  })
+  @IsArray()
+  @ArrayMaxSize(MAX_URIS)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @MaxLength(MAX_URI_LENGTH, { each: true })
+  redirectUris!: string[];
+
+  @ApiPropertyOptional({ type: [String], maxItems: MAX_URIS })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_URIS)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @MaxLength(MAX_URI_LENGTH, { each: true })
+  postLogoutRedirectUris?: string[];
+
+  @ApiProperty({ enum: OAUTH_GRANT_TYPES, isArray: true })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(OAUTH_GRANT_TYPES.length)
+  @ArrayUnique()
+  @IsIn(OAUTH_GRANT_TYPES, { each: true })
+  grantTypes!: OAuthGrantType[];
+
+  @ApiProperty({ enum: OAUTH_SCOPES, isArray: true })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(OAUTH_SCOPES.length)
+  @ArrayUnique()
+  @IsIn(OAUTH_SCOPES, { each: true })
+  scopes!: string[];
+
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    description: "Roles of the tenant: the client's own permissions for client_credentials",
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_ROLES)
+  @ArrayUnique()
+  @IsUUID('all', { each: true })
+  roleIds?: string[];
+
+  @ApiPropertyOptional({ description: 'Skip the consent page (first-party applications)' })
+  @IsOptional()
+  @IsBoolean()
+  skipConsent?: boolean;
+}
+
+export class UpdateOAuthClientDto {
+  @ApiPropertyOptional({ maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name?: string;
+
+  @ApiPropertyOptional({ type: [String], maxItems: MAX_URIS })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_URIS)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @MaxLength(MAX_URI_LENGTH, { each: true })
+  redirectUris?: string[];
+
+  @ApiPropertyOptional({ type: [String], maxItems: MAX_URIS })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_URIS)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @MaxLength(MAX_URI_LENGTH, { each: true })
+  postLogoutRedirectUris?: string[];
+
+  @ApiPropertyOptional({ enum: OAUTH_GRANT_TYPES, isArray: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(OAUTH_GRANT_TYPES.length)
+  @ArrayUnique()
+  @IsIn(OAUTH_GRANT_TYPES, { each: true })
+  grantTypes?: OAuthGrantType[];
+
+  @ApiPropertyOptional({ enum: OAUTH_SCOPES, isArray: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(OAUTH_SCOPES.length)
+  @ArrayUnique()
+  @IsIn(OAUTH_SCOPES, { each: true })
+  scopes?: string[];
+
+  @ApiPropertyOptional({ type: [String], format: 'uuid' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_ROLES)
+  @ArrayUnique()
+  @IsUUID('all', { each: true })
+  roleIds?: string[];
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  skipConsent?: boolean;
+}
+
+export class ListOAuthClientsQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Matches(/^(100|[1-9][0-9]?)$/, { message: 'must be a whole number from 1 to 100' })
+  limit?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID('all')
+  cursor?: string;
+}
+
+export class OAuthClientDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ description: 'The public identifier used in the OAuth protocol' })
+  clientId!: string;
+
+  @ApiProperty()
+  name!: string;
+
+  @ApiProperty({ enum: OAUTH_CLIENT_TYPES })
+  type!: OAuthClientType;
+
+  @ApiProperty({ type: [String] })
+  redirectUris!: string[];
+
+  @ApiProperty({ type: [String] })
+  postLogoutRedirectUris!: string[];
+
+  @ApiProperty({ enum: OAUTH_GRANT_TYPES, isArray: true })
+  grantTypes!: OAuthGrantType[];
+
+  @ApiProperty({ type: [String] })
+  scopes!: string[];
+
+  @ApiProperty({ type: [String], format: 'uuid' })
+  roleIds!: string[];
+
+  @ApiProperty()
+  skipConsent!: boolean;
+
+  @ApiProperty({
+    type: [String],
+    description: 'client_secret_basic and client_secret_post, or none (public clients, with PKCE)',
+  })
+  tokenEndpointAuthMethods!: string[];
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  updatedAt!: string;
+
+  static from(client: OAuthClient): OAuthClientDto {
+    return {
+      id: client.id,
+      clientId: client.clientId,
+      name: client.name,
+      type: client.type,
+      redirectUris: [...client.redirectUris],
+      postLogoutRedirectUris: [...client.postLogoutRedirectUris],
+      grantTypes: [...client.grantTypes],
+      scopes: [...client.scopes],
+      roleIds: [...client.roleIds],
+      skipConsent: client.skipConsent,
+      tokenEndpointAuthMethods:
+        client.type === 'confidential' ? ['client_secret_basic', 'client_secret_post'] : ['none'],
+      createdAt: client.createdAt.toISOString(),
+      updatedAt: client.updatedAt.toISOString(),
+    };
+  }
+}
+
+export class OAuthClientWithSecretDto extends OAuthClientDto {
+  @ApiPropertyOptional({
+    description: 'Confidential clients only; shown once, here and when rotated',
+  })
+  clientSecret?: string;
+}
+
+export class OAuthClientListDto {
+  @ApiProperty({ type: [OAuthClientDto] })
+  items!: OAuthClientDto[];
+
+  @ApiProperty({ type: String, nullable: true })
+  nextCursor!: string | null;
+}

@@ -1,0 +1,34 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { TimestampColumn } from '../../database/columns';
+
+/**
+ * What oidc-provider persists through its adapter (sessions, interactions, grants, codes,
+ * refresh tokens, and a record of each JWT access token), one row per model and id. The payload
+ * is the library's JSON; the indexed columns are what the adapter looks rows up by.
+ */
+@Entity('oauth_artifacts')
+@Index('ix_oauth_artifacts_grant', ['grantId'])
+@Index('ix_oauth_artifacts_uid', ['uid'])
+@Index('ix_oauth_artifacts_expires', ['expiresAt'])
+export class OAuthArtifact {
+  @PrimaryColumn({ type: 'varchar', length: 40 })
+  model!: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 255 })
+  id!: string;
+
+  @Column({ type: 'text' })
+  payload!: string;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  grantId!: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  uid!: string | null;
+
+  @TimestampColumn({ nullable: true })
+  expiresAt!: Date | null;
+
+  @TimestampColumn({ nullable: true })
+  consumedAt!: Date | null;
+}

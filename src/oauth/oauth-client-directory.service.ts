@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { LRUCache } from 'lru-cache';
+import type { Repository } from 'typeorm';
+import { OAuthClient } from './entities/oauth-client.entity';
+
+/**
+ * How long an instance may act on a cached client. A change made here drops the entry at once;
+ * another instance sees it within this bound, which keeps a deleted client's or rotated
+ * secret's tokens from working for longer than 10 s anywhere.
+ */
+export const CLIENT_CACHE_TTL_MS = 5_000;
+
+/**
+ * Clients by their public `clientId`, for the token endpoint and the request path, where a
+ * database round trip per request would be the bottleneck.
+ */
+@Injectable()
+export class OAuthClientDirectory {
+  private readonly byClientId = new LRUCache<string, OAuthClient | 'missing'>({
+    max: 10_000,
+    ttl: CLIENT_CACHE_TTL_MS,
+  });
+  private readonly listeners: ((clientId: string) => void)[] = [];
+
+  constructor(@InjectRepository(OAuthClient) private readonly clients: Repository<OAuthClient>) {}
+
+  async findByClientId(clientId: string): Promise<OAuthClient | null> {
+    if (clientId.length === 0 || clientId.length > 64) return null;
+    const cached = this.byClientId.get(clientId);
+    if (cached) return cached === 'missing' ? null : cached;
+    const client = await this.clients.findOne({ where: { clientId } });
+    this.byClientId.set(clientId, client ?? 'missing');
+    return client;
+  }
+
+  /** Called after a client changed or went away. */
+  forget(clientId: string): void {
+    this.byClientId.delete(clientId);
+    for (const listener of this.listeners) listener(clientId);
+  }
+
+  onForget(listener: (clientId: string) => void): void {
+    this.listeners.push(listener);
+  }
+}

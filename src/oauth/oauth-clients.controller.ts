@@ -1,0 +1,116 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Principal } from '../auth/principal/principal';
+import { Can } from '../common/decorators/access.decorators';
+import { AppError } from '../common/errors/app-error';
+import { ProblemResponseDto } from '../common/http/problem-response.dto';
+import { Auth } from '../common/http/request-context';
+import {
+  CreateOAuthClientDto,
+  ListOAuthClientsQueryDto,
+  OAuthClientDto,
+  OAuthClientListDto,
+  OAuthClientWithSecretDto,
+  UpdateOAuthClientDto,
+} from './dto/oauth-client.dto';
+import { OAuthClientsService } from './oauth-clients.service';
+
+const uuidPipe = new ParseUUIDPipe({
+  exceptionFactory: () => AppError.notFound('The OAuth client does not exist.'),
+});
+
+@ApiTags('oauth')
+@ApiBadRequestResponse({ description: 'Invalid fields', type: ProblemResponseDto })
+@Controller('v1/oauth/clients')
+export class OAuthClientsController {
+  constructor(private readonly clients: OAuthClientsService) {}
+
+  @Get()
+  @Can('read', 'OAuthClient')
+  @ApiOperation({ summary: "The tenant's OAuth clients" })
+  @ApiOkResponse({ type: OAuthClientListDto })
+  list(
+    @Auth() auth: Principal,
+    @Query() query: ListOAuthClientsQueryDto,
+  ): Promise<OAuthClientListDto> {
+    return this.clients.list(auth, query.limit ? Number(query.limit) : 20, query.cursor);
+  }
+
+  @Post()
+  @Can('create', 'OAuthClient')
+  @ApiOperation({ summary: 'Register an OAuth client; a confidential one gets its secret once' })
+  @ApiCreatedResponse({ type: OAuthClientWithSecretDto })
+  create(
+    @Auth() auth: Principal,
+    @Body() body: CreateOAuthClientDto,
+  ): Promise<OAuthClientWithSecretDto> {
+    return this.clients.create(auth, body);
+  }
+
+  @Get(':id')
+  @Can('read', 'OAuthClient')
+  @ApiOperation({ summary: 'One OAuth client' })
+  @ApiOkResponse({ type: OAuthClientDto })
+  @ApiNotFoundResponse({ type: ProblemResponseDto })
+  get(@Auth() auth: Principal, @Param('id', uuidPipe) id: string): Promise<OAuthClientDto> {
+    return this.clients.get(auth, id);
+  }
+
+  @Patch(':id')
+  @Can('update', 'OAuthClient')
+  @ApiOperation({ summary: 'Change an OAuth client' })
+  @ApiOkResponse({ type: OAuthClientDto })
+  @ApiNotFoundResponse({ type: ProblemResponseDto })
+  update(
+    @Auth() auth: Principal,
+    @Param('id', uuidPipe) id: string,
+    @Body() body: UpdateOAuthClientDto,
+  ): Promise<OAuthClientDto> {
+    return this.clients.update(auth, id, body);
+  }
+
+  @Delete(':id')
+  @Can('delete', 'OAuthClient')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Delete an OAuth client; its tokens stop working within seconds' })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ type: ProblemResponseDto })
+  remove(@Auth() auth: Principal, @Param('id', uuidPipe) id: string): Promise<void> {
+    return this.clients.remove(auth, id);
+  }
+
+  @Post(':id/secret')
+  @Can('update', 'OAuthClient')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Rotate the secret of a confidential client (shown once); older tokens stop working',
+  })
+  @ApiOkResponse({ type: OAuthClientWithSecretDto })
+  @ApiNotFoundResponse({ type: ProblemResponseDto })
+  rotateSecret(
+    @Auth() auth: Principal,
+    @Param('id', uuidPipe) id: string,
+  ): Promise<OAuthClientWithSecretDto> {
+    return this.clients.rotateSecret(auth, id);
+  }
+}

@@ -1,0 +1,81 @@
+import {
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { NextFunction, Request, Response } from 'express';
+import * as express from 'express';
+import { AuthModule } from '../auth/auth.module';
+import { PrincipalResolver } from '../auth/principal/principal-resolver.service';
+import { Role } from '../roles/entities/role.entity';
+import { TenantsModule } from '../tenants/tenants.module';
+import { UserAccountsModule } from '../users/user-accounts.module';
+import { OAuthArtifact } from './entities/oauth-artifact.entity';
+import { OAuthClient } from './entities/oauth-client.entity';
+import { OAuthConsent } from './entities/oauth-consent.entity';
+import { InteractionController } from './interaction/interaction.controller';
+import { InteractionService } from './interaction/interaction.service';
+import { errorPage, pageCsp } from './interaction/pages';
+import { OAuthClientDirectory } from './oauth-client-directory.service';
+import { OAuthClientsController } from './oauth-clients.controller';
+import { OAuthClientsService } from './oauth-clients.service';
+import { OAuthConsentService } from './oauth-consent.service';
+import { OAuthTokenAuthenticator } from './oauth-token-authenticator.service';
+import './oauth.permissions';
+import { OidcArtifactStore } from './provider/oidc-artifact-store.service';
+import { OidcProviderService } from './provider/oidc-provider.service';
+
+const formParser = express.urlencoded({ limit: '16kb', extended: false, parameterLimit: 20 });
+
+/** `/oidc` skips the global body parsers; the login and consent forms are parsed here. */
+function parseInteractionForm(req: Request, res: Response, next: NextFunction): void {
+  formParser(req, res, (error?: unknown) => {
+    if (!error) {
+      next();
+      return;
+    }
+    res.status(400);
+    res.setHeader('Content-Security-Policy', pageCsp());
+    res.type('html').send(errorPage('Sign-in failed', 'The form could not be read.'));
+  });
+}
+
+/**
+ * The OAuth 2.0 / OpenID Connect authorization server (`/oidc`, on oidc-provider) and the
+ * management of its clients (`/v1/oauth/clients`).
+ */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([OAuthClient, OAuthArtifact, OAuthConsent, Role]),
+    AuthModule,
+    UserAccountsModule,
+    TenantsModule,
+  ],
+  controllers: [OAuthClientsController, InteractionController],
+  providers: [
+    OAuthClientsService,
+    OAuthClientDirectory,
+    OAuthConsentService,
+    OAuthTokenAuthenticator,
+    OidcArtifactStore,
+    OidcProviderService,
+    InteractionService,
+  ],
+  exports: [OidcProviderService],
+})
+export class OAuthModule implements NestModule, OnModuleInit {
+  constructor(
+    private readonly resolver: PrincipalResolver,
+    private readonly authenticator: OAuthTokenAuthenticator,
+  ) {}
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(parseInteractionForm).forRoutes(InteractionController);
+  }
+
+  onModuleInit(): void {
+    this.resolver.useOAuthAuthenticator((claims) => this.authenticator.authenticate(claims));
+  }
+}
