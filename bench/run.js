@@ -384,23 +384,27 @@ async function main() {
   }
 }
 
-/** Rotating refreshes: each connection presents the token its previous answer gave it. */
+/**
+ * Rotating refreshes. autocannon resets a request's context on every loop, so the tokens live in
+ * a pool instead: a request takes one, and its answer puts the rotated successor back. With one
+ * request in flight per connection the pool never runs dry, and no token is ever used twice
+ * (which would count as reuse and revoke its session).
+ */
 function runRefreshes(base, f, connections = CONNECTIONS) {
-  const tokens = f.refreshTokens.slice(0, connections);
-  let next = 0;
+  const pool = f.refreshTokens.slice();
   return run({
     url: `${base}/v1/auth/refresh`,
-    connections: tokens.length,
+    connections: Math.min(connections, pool.length),
     requests: [
       {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        setupRequest: (request, context) => {
-          context.token ??= tokens[next++ % tokens.length];
-          return { ...request, body: JSON.stringify({ refreshToken: context.token }) };
-        },
-        onResponse: (status, body, context) => {
-          if (status === 200) context.token = JSON.parse(body).refreshToken;
+        setupRequest: (request) => ({
+          ...request,
+          body: JSON.stringify({ refreshToken: pool.shift() }),
+        }),
+        onResponse: (status, body) => {
+          if (status === 200) pool.push(JSON.parse(body).refreshToken);
         },
       },
     ],

@@ -1,13 +1,12 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { Request } from 'express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { WINSTON_MODULE_NEST_PROVIDER } from 'nest-winston';
-import { ClsMiddleware } from 'nestjs-cls';
-import { clientInfoOf } from './common/http/request-context';
+import { ClsService } from 'nestjs-cls';
 import { ProblemDetailsFilter } from './common/filters/problem-details.filter';
-import { bodyParsers } from './common/middleware/body-parsers';
-import { corsOptions } from './common/middleware/cors';
-import { requestIdMiddleware, requestIdOf } from './common/middleware/request-id.middleware';
+import { bodyParser } from './common/middleware/body-parsers';
+import { requestContextMiddleware } from './common/middleware/request-context.middleware';
+import { corsMiddleware } from './common/middleware/cors';
+import { requestIdMiddleware } from './common/middleware/request-id.middleware';
 import { securityHeaders } from './common/middleware/security-headers';
 import { createValidationPipe } from './common/pipes/validation.pipe';
 import { AppConfig } from './config/app-config';
@@ -31,21 +30,15 @@ export function configureApp(app: NestExpressApplication): void {
   // X-Forwarded-For counts only behind a proxy the operator declared, and only one hop of it.
   app.set('trust proxy', config.http.trustProxy ? 1 : false);
   app.disable('x-powered-by');
+  // Answers are `no-store` and mostly personal: an ETag (a hash of every body) buys nothing.
+  app.set('etag', false);
 
   app.use(requestIdMiddleware);
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
-  app.use(
-    new ClsMiddleware({
-      generateId: true,
-      idGenerator: (req: Request) => requestIdOf(req) ?? '',
-      setup: (cls, req: Request) => cls.set('client', clientInfoOf(req)),
-      resolveProxyProviders: false,
-      initializePlugins: false,
-    }).use,
-  );
+  app.use(requestContextMiddleware(app.get(ClsService)));
   app.use(securityHeaders(config));
-  app.enableCors(corsOptions(config));
-  for (const parser of bodyParsers(OWN_BODY_PARSING)) app.use(parser);
+  app.use(corsMiddleware(config));
+  app.use(bodyParser(OWN_BODY_PARSING));
   // The OAuth 2.0 / OIDC authorization server, before Nest's routes; its login and consent
   // pages (/oidc/interaction, /oidc/assets) fall through to the OAuth module's controller.
   app.use('/oidc', app.get(OidcProviderService).handler());

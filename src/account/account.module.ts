@@ -1,8 +1,8 @@
 import { Global, Module, type OnModuleInit } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
 import { LoginPolicies } from '../auth/login/login-policies';
+import { AuthenticationHooks } from '../common/guards/authentication-hooks';
 import { RefreshToken } from '../auth/entities/refresh-token.entity';
 import { Session } from '../auth/entities/session.entity';
 import { TenantsModule } from '../tenants/tenants.module';
@@ -56,7 +56,7 @@ import { ActionTokenService } from './tokens/action-token.service';
     SecondFactorService,
     MfaEnrollmentService,
     MfaLoginService,
-    { provide: APP_INTERCEPTOR, useClass: AdminMfaGate },
+    AdminMfaGate,
   ],
   exports: [PasswordLinksService, EmailVerificationService],
 })
@@ -68,11 +68,14 @@ export class AccountModule implements OnModuleInit {
     private readonly invitations: UserInvitations,
     private readonly links: PasswordLinksService,
     private readonly tenants: TenantDirectory,
+    private readonly hooks: AuthenticationHooks,
+    private readonly adminMfaGate: AdminMfaGate,
   ) {}
 
   onModuleInit(): void {
     this.policies.register(this.emailVerification);
     this.policies.register(this.mfa);
+    this.hooks.register(this.adminMfaGate);
     // Accounts created without a password (an admin's invite, a new tenant's owner) get the
     // 7-day set-password link from here.
     this.invitations.useSender(async (user) => {

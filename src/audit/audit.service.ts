@@ -95,6 +95,17 @@ export class AuditService
       prevHash: '',
       hash: '',
     });
+    // The log line is built only when someone reads info lines (not on benchmark-quiet levels).
+    if (this.winston.isInfoEnabled()) this.log(event);
+    if (this.buffer.length >= MAX_BUFFER) {
+      this.buffer.shift();
+      this.logger.error('Audit buffer full: the oldest unwritten event was dropped');
+    }
+    this.buffer.push(event);
+    if (this.buffer.length >= FLUSH_BATCH) void this.flush();
+  }
+
+  private log(event: AuditEvent): void {
     this.winston.info('audit', {
       context: 'Audit',
       audit: {
@@ -111,12 +122,6 @@ export class AuditService
         metadata: event.metadata,
       },
     });
-    if (this.buffer.length >= MAX_BUFFER) {
-      this.buffer.shift();
-      this.logger.error('Audit buffer full: the oldest unwritten event was dropped');
-    }
-    this.buffer.push(event);
-    if (this.buffer.length >= FLUSH_BATCH) void this.flush();
   }
 
   /** Writes everything buffered so far. Concurrent calls share one write. */

@@ -8,6 +8,7 @@ import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-code';
 import type { ClientInfo } from '../common/http/request-context';
 import { TransactionRunner } from '../database/transaction-runner';
+import type { AppAbility } from '../roles/ability.factory';
 import type { Tenant } from '../tenants/entities/tenant.entity';
 import { TenantDirectory } from '../tenants/tenant-directory.service';
 import { UserDto } from '../users/dto/user.dto';
@@ -20,6 +21,18 @@ import { PasswordHasher } from './passwords/password-hasher.service';
 import type { Principal } from './principal/principal';
 import { PrincipalService } from './principal/principal.service';
 import { type SessionMethod, SessionService, type TokenPair } from './tokens/session.service';
+
+/** Packed once per ability: abilities live in the permission cache and their rules never change. */
+const packedRules = new WeakMap<AppAbility, unknown[]>();
+function packedRulesOf(ability: AppAbility | undefined): unknown[] {
+  if (!ability) return [];
+  let packed = packedRules.get(ability);
+  if (!packed) {
+    packed = packRules(ability.rules);
+    packedRules.set(ability, packed);
+  }
+  return packed;
+}
 
 function loginOutcomeOf(error: unknown): LoginOutcome {
   if (!(error instanceof AppError)) return 'failure';
@@ -196,7 +209,7 @@ export class AuthService {
         plan: auth.tenant.plan,
       },
       roles: [...auth.roles],
-      permissions: packRules(auth.permissions.abilities[0]?.rules ?? []),
+      permissions: packedRulesOf(auth.permissions.abilities[0]),
     };
   }
 

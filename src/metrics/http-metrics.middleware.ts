@@ -1,13 +1,33 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { MetricsService } from './metrics.service';
 
+interface RouteSeries {
+  count: { inc(): void };
+  duration: { observe(value: number): void };
+}
+
 /**
  * Counts and times every request by its route template (`/v1/users/:id`, not the concrete path,
- * so ids do not explode the label space). Requests no route matched share one label.
+ * so ids do not explode the label space). Requests no route matched share one label. The
+ * labelled series are looked up once per (method, route, status) and kept, so a request costs
+ * a map lookup rather than prom-client's label hashing.
  */
 export function httpMetricsMiddleware(metrics: MetricsService) {
+  const series = new Map<string, RouteSeries>();
+  const seriesOf = (method: string, route: string, status: string): RouteSeries => {
+    const key = `${method} ${status} ${route}`;
+    let found = series.get(key);
+    if (!found) {
+      found = {
+        count: metrics.httpRequests.labels(method, route, status),
+        duration: metrics.httpDuration.labels(method, route, status),
+      };
+      series.set(key, found);
+    }
+    return found;
+  };
   return (req: Request, res: Response, next: NextFunction): void => {
-    const start = process.hrtime.bigint();
+    const start = performance.now();
     res.once('finish', () => {
       const routePath = (req.route as { path?: string } | undefined)?.path;
       const route = routePath
@@ -15,9 +35,9 @@ export function httpMetricsMiddleware(metrics: MetricsService) {
         : req.path.startsWith('/oidc')
           ? '/oidc'
           : 'unmatched';
-      const labels = { method: req.method, route, status: String(res.statusCode) };
-      metrics.httpRequests.inc(labels);
-      metrics.httpDuration.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);
+      const { count, duration } = seriesOf(req.method, route, String(res.statusCode));
+      count.inc();
+      duration.observe((performance.now() - start) / 1000);
     });
     next();
   };

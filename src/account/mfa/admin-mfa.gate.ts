@@ -1,20 +1,13 @@
-import {
-  type CallHandler,
-  type ExecutionContext,
-  Injectable,
-  type NestInterceptor,
-  SetMetadata,
-} from '@nestjs/common';
+import { type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
 import { LRUCache } from 'lru-cache';
-import type { Observable } from 'rxjs';
 import { AuthController } from '../../auth/auth.controller';
 import { PRINCIPAL_CACHE_TTL_MS, PrincipalService } from '../../auth/principal/principal.service';
 import { InvalidationBus } from '../../common/cache/invalidation-bus';
 import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-code';
-import { principalOf } from '../../common/http/request-context';
+import type { Principal } from '../../auth/principal/principal';
+import type { AuthenticationHook } from '../../common/guards/authentication-hooks';
 import { TenantDirectory } from '../../tenants/tenant-directory.service';
 
 /** Roles that `requireMfaForAdmins` covers. */
@@ -36,10 +29,13 @@ const OPEN_AUTH_ROUTES: ReadonlySet<string> = new Set<keyof AuthController>(['me
  * the password — otherwise they could never enrol — but every route except enrolment,
  * `GET /v1/auth/me`, their sessions, password change, email verification and logout answers
  * 403 `mfa_enrollment_required` until they do. Once MFA is on, logins need the second factor
- * like any MFA user's. The check costs one role-name lookup for everyone else.
+ * like any MFA user's. It runs as a hook of the authentication guard, once the caller is known,
+ * and costs one role-name lookup for everyone else.
  */
 @Injectable()
-export class AdminMfaGate implements NestInterceptor {
+export class AdminMfaGate implements AuthenticationHook {
+  readonly name = 'admin-mfa-gate';
+
   private readonly settings = new LRUCache<string, boolean>({
     max: 10_000,
     ttl: PRINCIPAL_CACHE_TTL_MS,
@@ -54,14 +50,8 @@ export class AdminMfaGate implements NestInterceptor {
     bus.on('tenant', (tenantId) => this.settings.delete(tenantId));
   }
 
-  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
-    if (context.getType() === 'http') await this.check(context);
-    return next.handle();
-  }
-
-  private async check(context: ExecutionContext): Promise<void> {
-    const principal = principalOf(context.switchToHttp().getRequest<Request>());
-    if (!principal || principal.type !== 'user' || !principal.userId) return;
+  async afterAuthentication(context: ExecutionContext, principal: Principal): Promise<void> {
+    if (principal.type !== 'user' || !principal.userId) return;
     if (!principal.roles.some((role) => ADMIN_ROLE_NAMES.has(role.name))) return;
     const handler = context.getHandler();
     const openAuthRoute =

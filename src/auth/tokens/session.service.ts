@@ -22,6 +22,9 @@ export interface TokenPair {
   expiresIn: number;
 }
 
+/** How stale a session's `lastUsedAt` may get before a refresh writes it again. */
+const LAST_USED_PRECISION_MS = 60_000;
+
 export type SessionMethod = 'password' | 'mfa' | 'social' | 'sso' | 'invite';
 
 /**
@@ -89,10 +92,7 @@ export class SessionService {
 
   /** Exchanges a refresh token for a new pair; see the class comment for reuse. */
   async rotate(presented: string): Promise<TokenPair> {
-    const row = await this.refreshTokens.findOne({
-      where: { tokenHash: sha256Hex(presented) },
-      relations: { session: true },
-    });
+    const row = await this.findTokenWithSession(presented);
     const session = row?.session;
     if (!row || !session) throw AppError.invalidToken('The refresh token is not valid.');
     const now = new Date();
@@ -120,7 +120,11 @@ export class SessionService {
 
     const refreshToken = randomSecret();
     await this.refreshTokens.insert(this.newRefreshRow(session, refreshToken, now));
-    await this.sessions.update({ id: session.id }, { lastUsedAt: now });
+    // "Last used" is for people reading their sessions list: a minute's precision is plenty,
+    // and it saves a write on most refreshes of a busy client.
+    if (now.getTime() - session.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
+      await this.sessions.update({ id: session.id }, { lastUsedAt: now });
+    }
     this.audit.record({
       action: 'auth.refresh',
       outcome: 'success',
@@ -134,11 +138,19 @@ export class SessionService {
 
   /** The session a refresh token belongs to, whatever its state; null when unknown. */
   async findByRefreshToken(presented: string): Promise<Session | null> {
-    const row = await this.refreshTokens.findOne({
-      where: { tokenHash: sha256Hex(presented) },
-      relations: { session: true },
-    });
-    return row?.session ?? null;
+    return (await this.findTokenWithSession(presented))?.session ?? null;
+  }
+
+  /**
+   * One query: a query builder without `take` joins in place, where `findOne` with relations
+   * would first select distinct ids in a subquery.
+   */
+  private findTokenWithSession(presented: string): Promise<RefreshToken | null> {
+    return this.refreshTokens
+      .createQueryBuilder('token')
+      .innerJoinAndSelect('token.session', 'session')
+      .where('token.tokenHash = :hash', { hash: sha256Hex(presented) })
+      .getOne();
   }
 
   async revoke(sessionId: string, reason: string): Promise<void> {

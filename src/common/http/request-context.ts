@@ -29,12 +29,24 @@ export interface ClientInfo {
   requestId: string | null;
 }
 
+/**
+ * The request's client, worked out on first use: most requests record no audit event and open no
+ * session, and `req.ip` (proxy-aware address parsing) is not free.
+ */
 export function clientInfoOf(req: Request): ClientInfo {
-  const userAgent = req.headers['user-agent'];
+  let ip: string | null | undefined;
+  let userAgent: string | null | undefined;
   return {
-    // `req.ip` honours TRUST_PROXY (Express's "trust proxy"), and only then X-Forwarded-For.
-    ip: req.ip ? req.ip.slice(0, 64) : null,
-    userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 512) : null,
+    get ip() {
+      // `req.ip` honours TRUST_PROXY (Express's "trust proxy"), and only then X-Forwarded-For.
+      ip ??= req.ip ? req.ip.slice(0, 64) : null;
+      return ip;
+    },
+    get userAgent() {
+      const header = req.headers['user-agent'];
+      userAgent ??= typeof header === 'string' ? header.slice(0, 512) : null;
+      return userAgent;
+    },
     requestId: requestIdOf(req) ?? null,
   };
 }

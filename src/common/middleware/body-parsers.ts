@@ -70,46 +70,45 @@ export function findUnsafeInput(input: unknown): FieldError | null {
  * UTF-16 and absurd nesting in the body or the query string. Field validation comes later, per
  * route; this keeps such values away from validators, services and the database.
  */
-function rejectUnsafeInput(req: Request, res: Response, next: NextFunction): void {
-  const problem = findUnsafeInput(req.body) ?? findUnsafeInput(req.query);
-  if (!problem) {
-    next();
-    return;
-  }
-  sendProblem(
-    res,
-    AppError.validation([problem], 'The request holds text or structure no field accepts.'),
-    requestIdOf(req),
+function unsafeInputOf(req: Request): FieldError | null {
+  return (
+    (req.body === undefined ? null : findUnsafeInput(req.body)) ??
+    (req.url.includes('?') ? findUnsafeInput(req.query) : null)
   );
 }
 
 /**
- * Express body parsers whose failures answer problem+json. Nest's own parsers report through
- * Express's default handler (HTML); these never let a parse error become a 500. Paths that
- * parse their own bodies (the OAuth server) are skipped.
+ * The body parser of every route: JSON or form bodies, whose failures answer problem+json
+ * (Nest's own parsers report through Express's default handler, as HTML), then the unsafe-input
+ * check. A request without `Content-Type` has no body either parser would read, so it goes
+ * straight to that check. Paths that parse their own bodies (the OAuth server) are skipped.
  */
-export function bodyParsers(skipPrefixes: readonly string[]): RequestHandler[] {
-  const wrap =
-    (parser: RequestHandler): RequestHandler =>
-    (req: Request, res: Response, next: NextFunction) => {
-      if (skipPrefixes.some((prefix) => req.path === prefix || req.path.startsWith(`${prefix}/`))) {
-        next();
-        return;
-      }
-      parser(req, res, (error?: unknown) => {
-        if (error) sendProblem(res, toProblem(error as BodyParserError), requestIdOf(req));
-        else next();
-      });
-    };
-  return [
-    wrap(
-      express.json({
-        limit: BODY_LIMIT,
-        strict: true,
-        type: ['application/json', 'application/*+json'],
-      }),
-    ),
-    wrap(express.urlencoded({ limit: BODY_LIMIT, extended: false, parameterLimit: 200 })),
-    wrap(rejectUnsafeInput),
-  ];
+export function bodyParser(skipPrefixes: readonly string[]): RequestHandler {
+  const json = express.json({
+    limit: BODY_LIMIT,
+    strict: true,
+    type: ['application/json', 'application/*+json'],
+  });
+  const form = express.urlencoded({ limit: BODY_LIMIT, extended: false, parameterLimit: 200 });
+  const skipped = (path: string) =>
+    skipPrefixes.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+  const finish = (req: Request, res: Response, next: NextFunction) => {
+    const problem = unsafeInputOf(req);
+    if (!problem) return next();
+    sendProblem(
+      res,
+      AppError.validation([problem], 'The request holds text or structure no field accepts.'),
+      requestIdOf(req),
+    );
+  };
+  const parse = (parser: RequestHandler, req: Request, res: Response, then: () => void) =>
+    parser(req, res, (error?: unknown) => {
+      if (error) sendProblem(res, toProblem(error as BodyParserError), requestIdOf(req));
+      else then();
+    });
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (skipped(req.path)) return next();
+    if (req.headers['content-type'] === undefined) return finish(req, res, next);
+    parse(json, req, res, () => parse(form, req, res, () => finish(req, res, next)));
+  };
 }

@@ -1,4 +1,5 @@
-import type { CorsOptions } from '@nestjs/common/interfaces/external/cors-options.interface';
+import cors, { type CorsOptions } from 'cors';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AppConfig } from '../../config/app-config';
 
 /**
@@ -24,5 +25,18 @@ export function corsOptions(config: AppConfig): CorsOptions {
     ],
     credentials: false,
     maxAge: 600,
+  };
+}
+
+/**
+ * The CORS middleware, skipped for requests without an `Origin` header (servers, CLIs, same-origin
+ * navigations): CORS only ever concerns requests a browser tags with their origin, and most API
+ * traffic carries none. Every answer is `no-store`, so no shared cache can mix up the two.
+ */
+export function corsMiddleware(config: AppConfig): RequestHandler {
+  const handler = cors(corsOptions(config));
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (req.headers.origin === undefined) next();
+    else handler(req, res, next);
   };
 }

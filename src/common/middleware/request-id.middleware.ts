@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { v7 as uuidv7 } from 'uuid';
+import { randomUUID } from 'node:crypto';
 
 const VALID_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const REQUEST_ID = Symbol('requestId');
@@ -12,7 +12,9 @@ type WithRequestId = Request & { [REQUEST_ID]?: string };
  */
 export function requestIdMiddleware(req: Request, res: Response, next: NextFunction): void {
   const incoming = req.headers['x-request-id'];
-  const id = typeof incoming === 'string' && VALID_REQUEST_ID.test(incoming) ? incoming : uuidv7();
+  // randomUUID draws from Node's cached entropy pool: cheaper than a v7 id on every request.
+  const id =
+    typeof incoming === 'string' && VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();
   (req as WithRequestId)[REQUEST_ID] = id;
   res.setHeader('X-Request-Id', id);
   next();
