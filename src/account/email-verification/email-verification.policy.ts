@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../../audit/audit.service';
-import type { LoginPolicy, VerifiedLogin } from '../../auth/login/login-policy';
+import type { FederatedLogin, LoginPolicy, VerifiedLogin } from '../../auth/login/login-policy';
+import type { Tenant } from '../../tenants/entities/tenant.entity';
+import type { User } from '../../users/entities/user.entity';
 import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-code';
 import { EmailVerificationService } from './email-verification.service';
@@ -22,6 +24,15 @@ export class EmailVerificationPolicy implements LoginPolicy {
   ) {}
 
   async afterPasswordCheck(login: VerifiedLogin): Promise<void> {
+    await this.refuseUnverified(login);
+  }
+
+  /** A provider that does not vouch for the email does not stand in for verifying it. */
+  async afterFederatedLogin(login: FederatedLogin): Promise<void> {
+    await this.refuseUnverified(login);
+  }
+
+  private async refuseUnverified(login: { tenant: Tenant; user: User }): Promise<void> {
     const { tenant, user } = login;
     if (!tenant.settings.requireEmailVerification || user.emailVerified) return;
     await this.verification.sendLink(user);

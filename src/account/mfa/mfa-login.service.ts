@@ -4,7 +4,7 @@ import { IsNull, type Repository } from 'typeorm';
 import { AuditService } from '../../audit/audit.service';
 import { LoginDto } from '../../auth/dto/auth.dto';
 import { LoginPolicies } from '../../auth/login/login-policies';
-import type { LoginPolicy, VerifiedLogin } from '../../auth/login/login-policy';
+import type { FederatedLogin, LoginPolicy, VerifiedLogin } from '../../auth/login/login-policy';
 import {
   SessionService,
   type SessionMethod,
@@ -59,6 +59,22 @@ export class MfaLoginService implements LoginPolicy {
       await this.checkCode(user, input.mfaCode);
       return 'mfa';
     }
+    await this.challenge(user, tenant);
+  }
+
+  /**
+   * A social login is a first factor like a password: an MFA user still owes the second one,
+   * or taking over their Google account would be enough. An enterprise IdP is the tenant's own
+   * authority on how its people authenticate (its MFA included), so SSO logins pass.
+   */
+  async afterFederatedLogin(login: FederatedLogin): Promise<void> {
+    if (login.method === 'social' && login.user.mfaEnabled) {
+      await this.challenge(login.user, login.tenant);
+    }
+  }
+
+  /** Answers 401 `mfa_required` with a fresh single-use `mfaToken` for `POST /v1/auth/mfa/verify`. */
+  private async challenge(user: User, tenant: Tenant): Promise<never> {
     const { token } = await this.tokens.issue(user, 'mfa_challenge');
     this.audit.record({
       action: 'auth.login',

@@ -7,7 +7,10 @@ import { randomSecret, sha256Hex } from '../../common/crypto/tokens';
 import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-code';
 import type { ClientInfo } from '../../common/http/request-context';
+import { TenantDirectory } from '../../tenants/tenant-directory.service';
+import { User } from '../../users/entities/user.entity';
 import { OneTimeCode } from '../entities/one-time-code.entity';
+import { LoginPolicies } from '../login/login-policies';
 import { PrincipalService } from '../principal/principal.service';
 import { SessionService, type TokenPair } from '../tokens/session.service';
 
@@ -26,7 +29,10 @@ export class OneTimeCodeService {
     private readonly sessions: SessionService,
     private readonly principals: PrincipalService,
     private readonly audit: AuditService,
+    private readonly policies: LoginPolicies,
+    private readonly tenants: TenantDirectory,
     @InjectRepository(OneTimeCode) private readonly codes: Repository<OneTimeCode>,
+    @InjectRepository(User) private readonly users: Repository<User>,
   ) {}
 
   async issue(user: { id: string; tenantId: string }, method: OneTimeCodeMethod): Promise<string> {
@@ -64,6 +70,19 @@ export class OneTimeCodeService {
     const context = await this.principals.userContext(row.userId);
     if (!context) throw invalid();
     this.principals.assertActive(context);
+    const [user, tenant] = await Promise.all([
+      this.users.findOne({ where: { id: row.userId } }),
+      this.tenants.findById(row.tenantId),
+    ]);
+    if (!user || !tenant) throw invalid();
+    // The account's own rules (its second factor, the tenant's email verification) apply
+    // however the user got here; a refusal leaves the spent code spent.
+    await this.policies.afterFederatedLogin({
+      user,
+      tenant,
+      method: row.method as OneTimeCodeMethod,
+      client,
+    });
     const { pair, sessionId } = await this.sessions.open(
       { id: row.userId, tenantId: row.tenantId },
       row.method as OneTimeCodeMethod,

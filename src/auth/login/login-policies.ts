@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { SessionMethod } from '../tokens/session.service';
-import type { LoginAttempt, LoginFailureReason, LoginPolicy, VerifiedLogin } from './login-policy';
+import type {
+  FederatedLogin,
+  LoginAttempt,
+  LoginFailureReason,
+  LoginPolicy,
+  VerifiedLogin,
+} from './login-policy';
 
 /**
  * The login policies contributed by feature modules, which register themselves at start
@@ -34,5 +40,9 @@ export class LoginPolicies {
 
   async onSuccess(login: VerifiedLogin): Promise<void> {
     for (const policy of this.policies) await policy.onSuccess?.(login);
+  }
+
+  async afterFederatedLogin(login: FederatedLogin): Promise<void> {
+    for (const policy of this.policies) await policy.afterFederatedLogin?.(login);
   }
 }

@@ -19,6 +19,17 @@ export interface VerifiedLogin extends LoginAttempt {
   user: User;
 }
 
+/**
+ * A login proved by a social provider or an enterprise IdP, at the moment its one-time code is
+ * redeemed and before a session opens.
+ */
+export interface FederatedLogin {
+  user: User;
+  tenant: Tenant;
+  method: 'social' | 'sso';
+  client: ClientInfo;
+}
+
 export type LoginFailureReason =
   'unknown_tenant' | 'unknown_user' | 'bad_password' | 'tenant_suspended' | 'user_disabled';
 
@@ -41,4 +52,9 @@ export interface LoginPolicy {
   afterPasswordCheck?(login: VerifiedLogin): Promise<SessionMethod | void>;
   /** After the session opened. */
   onSuccess?(login: VerifiedLogin): Promise<void>;
+  /**
+   * Before a social or SSO login's session opens: the same account rules apply to every way in
+   * (an MFA user's second factor, a tenant's email verification). May refuse.
+   */
+  afterFederatedLogin?(login: FederatedLogin): Promise<void>;
 }

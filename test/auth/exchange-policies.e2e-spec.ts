@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OneTimeCodeService } from '../../src/auth/exchange/one-time-code.service';
+import { bearer, createTenant, register } from '../factories';
+import { totp } from '../account/support/helpers';
+import { createTestApp, type TestApp } from '../support/app';
+
+/**
+ * The account's rules apply however the user got in: a social login is a first factor like a
+ * password, so an MFA user still owes the second one; a tenant that requires verified emails
+ * requires them of social accounts too. An enterprise IdP is trusted with its own MFA.
+ */
+describe('account rules at the one-time-code exchange', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  const codeFor = (user: { id: string; tenantId: string }, method: 'social' | 'sso') =>
+    t.app.get(OneTimeCodeService).issue(user, method);
+
+  it('a social login of an MFA user answers 401 mfa_required; the mfaToken and a TOTP code finish it', async () => {
+    const account = await register(t, (await createTenant(t)).slug);
+    const enrolled = await t
+      .http()
+      .post('/v1/auth/mfa/totp/enroll')
+      .set(bearer(account.accessToken));
+    expect(enrolled.status).toBe(200);
+    const secret = enrolled.body.secret as string;
+    await t
+      .http()
+      .post('/v1/auth/mfa/totp/confirm')
+      .set(bearer(account.accessToken))
+      .send({ code: totp(secret) })
+      .expect(200);
+
+    const res = await t
+      .http()
+      .post('/v1/auth/exchange')
+      .send({ code: await codeFor(account.user, 'social') });
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('mfa_required');
+    expect(res.body.mfaToken).toEqual(expect.any(String));
+    expect(res.body).not.toHaveProperty('accessToken');
+
+    // The confirmation code's time step is spent; the next one is accepted.
+    const verified = await t
+      .http()
+      .post('/v1/auth/mfa/verify')
+      .send({ mfaToken: res.body.mfaToken, code: totp(secret, 1) });
+    expect(verified.status, JSON.stringify(verified.body)).toBe(200);
+    const me = await t.http().get('/v1/auth/me').set(bearer(verified.body.accessToken));
+    expect(me.body.user.id).toBe(account.user.id);
+  });
+
+  it('an SSO login of an MFA user passes: the enterprise IdP is the authority', async () => {
+    const account = await register(t, (await createTenant(t)).slug);
+    const enrolled = await t
+      .http()
+      .post('/v1/auth/mfa/totp/enroll')
+      .set(bearer(account.accessToken));
+    await t
+      .http()
+      .post('/v1/auth/mfa/totp/confirm')
+      .set(bearer(account.accessToken))
+      .send({ code: totp(enrolled.body.secret) })
+      .expect(200);
+    const res = await t
+      .http()
+      .post('/v1/auth/exchange')
+      .send({ code: await codeFor(account.user, 'sso') });
+    expect(res.status).toBe(200);
+  });
+
+  it('a tenant requiring verified emails refuses a social account whose email is not verified', async () => {
+    const tenant = await createTenant(t, { settings: { requireEmailVerification: true } });
+    const account = await register(t, tenant.slug);
+    const res = await t
+      .http()
+      .post('/v1/auth/exchange')
+      .send({ code: await codeFor(account.user, 'social') });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('email_not_verified');
+    expect(res.body).not.toHaveProperty('accessToken');
+  });
+});
