@@ -67,7 +67,9 @@ async function startGatehouse(env) {
       BOOTSTRAP_ADMIN_EMAIL: 'admin@bench.test',
       BOOTSTRAP_ADMIN_PASSWORD: 'benchmark admin passphrase',
       RATE_LIMITS: 'off',
-      LOG_LEVEL: 'error',
+      // Operational logs (warnings, errors) stay on; the per-event audit line is a log shipper's
+      // concern and would measure stdout, not Gatehouse.
+      LOG_LEVEL: 'warn',
       UV_THREADPOOL_SIZE: String(Math.max(2, availableParallelism())),
       HOST: '127.0.0.1',
       PORT: String(port),
@@ -125,6 +127,22 @@ async function startStandaloneOidc() {
   };
 }
 
+/** The minimal Nest app of `bare-nest.js`, for scale. */
+async function startBareNest() {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(__dirname, 'bare-nest.js'), String(port)], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/health/live`, child, () => output);
+  return { url, stop: stopper(child) };
+}
+
 async function createDatabase(baseUrl) {
   const name = `gatehouse_bench_${Date.now().toString(36)}`;
   const admin = new Client({ connectionString: baseUrl });
@@ -149,4 +167,10 @@ async function dropDatabase(baseUrl, name) {
   }
 }
 
-module.exports = { startGatehouse, startStandaloneOidc, createDatabase, dropDatabase };
+module.exports = {
+  startGatehouse,
+  startStandaloneOidc,
+  startBareNest,
+  createDatabase,
+  dropDatabase,
+};
