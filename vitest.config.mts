@@ -30,6 +30,17 @@ export default defineConfig({
       {
         plugins,
         test: {
+          // Real pages in headless Chromium (Debian's package, which .ci/run installs).
+          name: 'browser',
+          include: ['test/**/*.browser-spec.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        plugins,
+        test: {
           // Processes of a production build (npm run build first) against PostgreSQL and Redis.
           name: 'scale',
           include: ['test/scale/**/*.scale-spec.ts'],
