@@ -407,7 +407,9 @@ describe('fuzz: malformed requests on every route', () => {
     expect(sent).toBeGreaterThan(1000);
     // Bounded: the sampled share stays within the budget; every route also gets its path junk
     // and each method once, whatever the budget.
-    expect(sent).toBeLessThanOrEqual(REQUEST_BUDGET + 600 + routes.length * (PARAM_JUNK.length + 8));
+    expect(sent).toBeLessThanOrEqual(
+      REQUEST_BUDGET + 600 + routes.length * (PARAM_JUNK.length + 8),
+    );
 
     const ready = await request(base).get('/health/ready');
     expect(ready.status).toBe(200);
