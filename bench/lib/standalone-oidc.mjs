@@ -17,6 +17,8 @@ const provider = new Provider(issuer, {
       response_types: [],
       redirect_uris: [],
       scope: 'projects:read',
+      // The provider's default is RS256, for which this key set has no key.
+      id_token_signed_response_alg: 'ES256',
     },
   ],
   jwks: { keys: [jwk] },
