@@ -2,6 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { WINSTON_MODULE_NEST_PROVIDER } from 'nest-winston';
 import { ClsService } from 'nestjs-cls';
+import { AuditService } from './audit/audit.service';
 import { ProblemDetailsFilter } from './common/filters/problem-details.filter';
 import { bodyParser } from './common/middleware/body-parsers';
 import { requestContextMiddleware } from './common/middleware/request-context.middleware';
@@ -43,7 +44,7 @@ export function configureApp(app: NestExpressApplication): void {
   // pages (/oidc/interaction, /oidc/assets) fall through to the OAuth module's controller.
   app.use('/oidc', app.get(OidcProviderService).handler());
 
-  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalFilters(new ProblemDetailsFilter(app.get(AuditService)));
   app.useGlobalPipes(createValidationPipe());
   setupOpenApi(app, config);
   app.enableShutdownHooks();

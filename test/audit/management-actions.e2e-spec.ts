@@ -174,4 +174,49 @@ describe('audit events of management actions', () => {
     expect(everything).not.toContain(created.body.clientSecret as string);
     expect(everything).not.toContain(rotated.body.clientSecret as string);
   });
+
+  it('access.denied: once for every refusal, whether the route, an object check or escalation refused', async () => {
+    const member = await createMember(t, acme);
+    const admin = await createMember(t, acme, ['admin']);
+    const denials = async (actor: Actor) =>
+      auditEvents(t, acme.owner.token, { action: 'access.denied', actorId: actor.userId });
+
+    // The route's permission: members may not read the audit log.
+    expect((await t.http().get('/v1/audit-events').set(member.headers)).status).toBe(403);
+    // An object-level check in the service: a member may rename only themself.
+    const other = await t
+      .http()
+      .patch(`/v1/users/${acme.owner.userId}`)
+      .set(member.headers)
+      .send({ name: 'Not mine' });
+    expect(other.status).toBe(403);
+    const byMember = await denials(member);
+    expect(byMember).toHaveLength(2);
+    expect(byMember.find((event) => event.metadata.route === '/v1/audit-events')).toMatchObject({
+      target: { type: 'AuditEvent' },
+      metadata: { required: 'read AuditEvent', error: 'forbidden', method: 'GET' },
+    });
+    expect(byMember.find((event) => event.metadata.method === 'PATCH')).toMatchObject({
+      tenantId: acme.id,
+      target: { id: acme.owner.userId },
+      metadata: { route: '/v1/users/:id' },
+    });
+
+    // Privilege escalation: an admin cannot hand out the owner role it does not hold.
+    const escalation = await t
+      .http()
+      .put(`/v1/users/${member.userId}/roles`)
+      .set(admin.headers)
+      .send({ roleIds: [acme.roles.owner] });
+    expect(escalation.status).toBe(403);
+    const [denied, ...more] = await denials(admin);
+    expect(more).toEqual([]);
+    expect(denied).toMatchObject({
+      outcome: 'failure',
+      actor: { type: 'user', id: admin.userId },
+      target: { id: member.userId },
+      metadata: { method: 'PUT', route: '/v1/users/:id/roles' },
+      requestId: escalation.headers['x-request-id'],
+    });
+  });
 });

@@ -2,12 +2,11 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { ClsService } from 'nestjs-cls';
-import { AuditService } from '../../audit/audit.service';
 import type { Principal } from '../../auth/principal/principal';
 import { PrincipalResolver } from '../../auth/principal/principal-resolver.service';
 import { ACCESS_METADATA, type AccessRequirement } from '../decorators/access.decorators';
 import { AppError } from '../errors/app-error';
-import { setPrincipal } from '../http/request-context';
+import { setDeniedRequirement, setPrincipal } from '../http/request-context';
 import { AuthenticationHooks } from './authentication-hooks';
 
 const BEARER = /^Bearer[ ]+([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+)[ ]*$/i;
@@ -24,7 +23,6 @@ export class AuthenticationGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly resolver: PrincipalResolver,
     private readonly cls: ClsService,
-    private readonly audit: AuditService,
     private readonly hooks: AuthenticationHooks,
   ) {}
 
@@ -56,17 +54,8 @@ export class AuthenticationGuard implements CanActivate {
       requirement.kind === 'permission' &&
       !principal.permissions.can(requirement.action, requirement.subject)
     ) {
-      this.audit.record({
-        action: 'access.denied',
-        outcome: 'failure',
-        tenantId: principal.tenant.id,
-        actor: { type: principal.type, id: principal.id },
-        target: { type: requirement.subject, id: null },
-        metadata: {
-          required: `${requirement.action} ${requirement.subject}`,
-          route: (req.route as { path?: string } | undefined)?.path ?? req.path,
-        },
-      });
+      // Recorded as access.denied by the exception filter, like every other refusal.
+      setDeniedRequirement(req, `${requirement.action} ${requirement.subject}`);
       throw AppError.forbidden();
     }
     return true;

@@ -15,6 +15,18 @@ export function principalOf(req: Request): Principal | undefined {
   return (req as WithPrincipal)[PRINCIPAL];
 }
 
+const DENIED_REQUIREMENT = Symbol('deniedRequirement');
+type WithRequirement = Request & { [DENIED_REQUIREMENT]?: string };
+
+/** The route's permission the caller lacked (`update User`), for the access.denied event. */
+export function setDeniedRequirement(req: Request, requirement: string): void {
+  (req as WithRequirement)[DENIED_REQUIREMENT] = requirement;
+}
+
+export function deniedRequirementOf(req: Request): string | undefined {
+  return (req as WithRequirement)[DENIED_REQUIREMENT];
+}
+
 /** The authenticated caller; only on routes that require authentication. */
 export const Auth = createParamDecorator((_: unknown, context: ExecutionContext): Principal => {
   const principal = principalOf(context.switchToHttp().getRequest<Request>());
