@@ -5,8 +5,6 @@ import {
   Get,
   HttpCode,
   HttpStatus,
-  Param,
-  ParseUUIDPipe,
   Patch,
   Post,
   Query,
@@ -22,7 +20,6 @@ import {
 } from '@nestjs/swagger';
 import type { Principal } from '../auth/principal/principal';
 import { Can } from '../common/decorators/access.decorators';
-import { AppError } from '../common/errors/app-error';
 import { ProblemResponseDto } from '../common/http/problem-response.dto';
 import { Auth } from '../common/http/request-context';
 import {
@@ -34,10 +31,7 @@ import {
   UpdateOAuthClientDto,
 } from './dto/oauth-client.dto';
 import { OAuthClientsService } from './oauth-clients.service';
-
-const uuidPipe = new ParseUUIDPipe({
-  exceptionFactory: () => AppError.notFound('The OAuth client does not exist.'),
-});
+import { UuidParam } from '../common/pipes/parse-uuid.pipe';
 
 @ApiTags('oauth')
 @ApiBadRequestResponse({ description: 'Invalid fields', type: ProblemResponseDto })
@@ -72,7 +66,7 @@ export class OAuthClientsController {
   @ApiOperation({ summary: 'One OAuth client' })
   @ApiOkResponse({ type: OAuthClientDto })
   @ApiNotFoundResponse({ type: ProblemResponseDto })
-  get(@Auth() auth: Principal, @Param('id', uuidPipe) id: string): Promise<OAuthClientDto> {
+  get(@Auth() auth: Principal, @UuidParam() id: string): Promise<OAuthClientDto> {
     return this.clients.get(auth, id);
   }
 
@@ -83,7 +77,7 @@ export class OAuthClientsController {
   @ApiNotFoundResponse({ type: ProblemResponseDto })
   update(
     @Auth() auth: Principal,
-    @Param('id', uuidPipe) id: string,
+    @UuidParam() id: string,
     @Body() body: UpdateOAuthClientDto,
   ): Promise<OAuthClientDto> {
     return this.clients.update(auth, id, body);
@@ -95,7 +89,7 @@ export class OAuthClientsController {
   @ApiOperation({ summary: 'Delete an OAuth client; its tokens stop working within seconds' })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ProblemResponseDto })
-  remove(@Auth() auth: Principal, @Param('id', uuidPipe) id: string): Promise<void> {
+  remove(@Auth() auth: Principal, @UuidParam() id: string): Promise<void> {
     return this.clients.remove(auth, id);
   }
 
@@ -109,7 +103,7 @@ export class OAuthClientsController {
   @ApiNotFoundResponse({ type: ProblemResponseDto })
   rotateSecret(
     @Auth() auth: Principal,
-    @Param('id', uuidPipe) id: string,
+    @UuidParam() id: string,
   ): Promise<OAuthClientWithSecretDto> {
     return this.clients.rotateSecret(auth, id);
   }

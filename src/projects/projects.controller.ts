@@ -5,7 +5,6 @@ import {
   Get,
   HttpCode,
   HttpStatus,
-  Param,
   Patch,
   Post,
   Query,
@@ -24,7 +23,7 @@ import { Can } from '../common/decorators/access.decorators';
 import { ProblemResponseDto } from '../common/http/problem-response.dto';
 import { Auth } from '../common/http/request-context';
 import { PageQueryDto } from '../common/pagination/pagination';
-import { ParseIdPipe } from '../common/pipes/parse-id.pipe';
+import { UuidParam } from '../common/pipes/parse-uuid.pipe';
 import { CreateProjectDto, ProjectDto, ProjectPageDto, UpdateProjectDto } from './dto/project.dto';
 import { ProjectsService } from './projects.service';
 
@@ -55,7 +54,7 @@ export class ProjectsController {
   @Can('read', 'Project')
   @ApiOkResponse({ type: ProjectDto })
   @ApiNotFoundResponse({ type: ProblemResponseDto })
-  get(@Auth() auth: Principal, @Param('id', ParseIdPipe) id: string): Promise<ProjectDto> {
+  get(@Auth() auth: Principal, @UuidParam() id: string): Promise<ProjectDto> {
     return this.projects.get(auth, id);
   }
 
@@ -66,7 +65,7 @@ export class ProjectsController {
   @ApiNotFoundResponse({ type: ProblemResponseDto })
   update(
     @Auth() auth: Principal,
-    @Param('id', ParseIdPipe) id: string,
+    @UuidParam() id: string,
     @Body() body: UpdateProjectDto,
   ): Promise<ProjectDto> {
     return this.projects.update(auth, id, body);
@@ -78,7 +77,7 @@ export class ProjectsController {
   @ApiOperation({ summary: 'Delete a project (members: only their own)' })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ProblemResponseDto })
-  remove(@Auth() auth: Principal, @Param('id', ParseIdPipe) id: string): Promise<void> {
+  remove(@Auth() auth: Principal, @UuidParam() id: string): Promise<void> {
     return this.projects.remove(auth, id);
   }
 }

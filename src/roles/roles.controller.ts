@@ -5,7 +5,6 @@ import {
   Get,
   HttpCode,
   HttpStatus,
-  Param,
   Patch,
   Post,
   Query,
@@ -25,7 +24,7 @@ import { Can } from '../common/decorators/access.decorators';
 import { ProblemResponseDto } from '../common/http/problem-response.dto';
 import { Auth } from '../common/http/request-context';
 import { PageQueryDto } from '../common/pagination/pagination';
-import { ParseIdPipe } from '../common/pipes/parse-id.pipe';
+import { UuidParam } from '../common/pipes/parse-uuid.pipe';
 import {
   CreateRoleDto,
   PermissionCatalogDto,
@@ -70,7 +69,7 @@ export class RolesController {
   @Can('read', 'Role')
   @ApiOkResponse({ type: RoleDto })
   @ApiNotFoundResponse({ type: ProblemResponseDto })
-  get(@Auth() auth: Principal, @Param('id', ParseIdPipe) id: string): Promise<RoleDto> {
+  get(@Auth() auth: Principal, @UuidParam() id: string): Promise<RoleDto> {
     return this.roles.get(auth, id);
   }
 
@@ -81,7 +80,7 @@ export class RolesController {
   @ApiNotFoundResponse({ type: ProblemResponseDto })
   update(
     @Auth() auth: Principal,
-    @Param('id', ParseIdPipe) id: string,
+    @UuidParam() id: string,
     @Body() body: UpdateRoleDto,
   ): Promise<RoleDto> {
     return this.roles.update(auth, id, body);
@@ -93,7 +92,7 @@ export class RolesController {
   @ApiOperation({ summary: 'Delete a custom role (built-in roles answer 403)' })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ProblemResponseDto })
-  remove(@Auth() auth: Principal, @Param('id', ParseIdPipe) id: string): Promise<void> {
+  remove(@Auth() auth: Principal, @UuidParam() id: string): Promise<void> {
     return this.roles.remove(auth, id);
   }
 }

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, HttpStatus, Param } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, HttpStatus } from '@nestjs/common';
 import {
   ApiConflictResponse,
   ApiNoContentResponse,
@@ -13,6 +13,7 @@ import { ProblemResponseDto } from '../common/http/problem-response.dto';
 import { Auth } from '../common/http/request-context';
 import { IdentityListDto } from './dto/identity.dto';
 import { IdentitiesService } from './identities.service';
+import { UuidParam } from '../common/pipes/parse-uuid.pipe';
 
 @ApiTags('auth')
 @Controller('v1/auth/identities')
@@ -37,7 +38,7 @@ export class IdentitiesController {
     description: '`conflict`: it is the last way to sign in (no password, no other identity)',
     type: ProblemResponseDto,
   })
-  unlink(@Auth() auth: Principal, @Param('id') id: string): Promise<void> {
+  unlink(@Auth() auth: Principal, @UuidParam() id: string): Promise<void> {
     return this.identities.unlink(auth, id);
   }
 }

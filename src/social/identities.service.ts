@@ -9,8 +9,6 @@ import { User } from '../users/entities/user.entity';
 import { UserIdentitiesService } from '../users/user-identities.service';
 import { IdentityDto, type IdentityListDto } from './dto/identity.dto';
 
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * The caller's own external identities (social and SSO: both live in `user_identities`).
  * Unlinking never leaves an account without a way in: the last identity of a user without a
@@ -35,7 +33,6 @@ export class IdentitiesService {
     if (auth.scopes !== null) {
       throw AppError.forbidden('Sign-in methods are changed with a first-party session only.');
     }
-    if (!UUID_PATTERN.test(id)) throw AppError.notFound();
     const removed = await this.transactions.run(async (manager) => {
       // On PostgreSQL the user row is locked, so two concurrent unlinks cannot each see the
       // other's identity as the remaining way in. SQLite runs one transaction at a time.

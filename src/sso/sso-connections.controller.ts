@@ -5,7 +5,6 @@ import {
   Get,
   HttpCode,
   HttpStatus,
-  Param,
   Patch,
   Post,
   Query,
@@ -32,6 +31,7 @@ import {
   UpdateSsoConnectionDto,
 } from './dto/sso-connection.dto';
 import { SsoConnectionsService } from './sso-connections.service';
+import { UuidParam } from '../common/pipes/parse-uuid.pipe';
 
 @ApiTags('sso')
 @ApiBadRequestResponse({ description: 'Invalid fields', type: ProblemResponseDto })
@@ -64,7 +64,7 @@ export class SsoConnectionsController {
   @ApiOperation({ summary: 'One connection (the OIDC client secret is never returned)' })
   @ApiOkResponse({ type: SsoConnectionDto })
   @ApiNotFoundResponse({ type: ProblemResponseDto })
-  get(@Auth() auth: Principal, @Param('id') id: string): Promise<SsoConnectionDto> {
+  get(@Auth() auth: Principal, @UuidParam() id: string): Promise<SsoConnectionDto> {
     return this.connections.get(auth, id);
   }
 
@@ -76,7 +76,7 @@ export class SsoConnectionsController {
   @ApiConflictResponse({ description: 'A domain is already served', type: ProblemResponseDto })
   update(
     @Auth() auth: Principal,
-    @Param('id') id: string,
+    @UuidParam() id: string,
     @Body() body: UpdateSsoConnectionDto,
   ): Promise<SsoConnectionDto> {
     return this.connections.update(auth, id, body);
@@ -88,7 +88,7 @@ export class SsoConnectionsController {
   @ApiOperation({ summary: 'Remove a connection and the identities linked through it' })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ProblemResponseDto })
-  remove(@Auth() auth: Principal, @Param('id') id: string): Promise<void> {
+  remove(@Auth() auth: Principal, @UuidParam() id: string): Promise<void> {
     return this.connections.remove(auth, id);
   }
 }

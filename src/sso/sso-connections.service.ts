@@ -21,7 +21,6 @@ import {
   type SsoConnectionDto,
   type SsoConnectionListDto,
   type UpdateSsoConnectionDto,
-  UUID_PATTERN,
 } from './dto/sso-connection.dto';
 import { SsoConnectionDomain } from './entities/sso-connection-domain.entity';
 import {
@@ -33,6 +32,7 @@ import {
 import { normaliseCertificate } from './saml/certificates';
 import { parseIdpMetadata } from './saml/idp-metadata';
 import { ssoUrls } from './sso-urls';
+import { isUuid } from '../common/pipes/parse-uuid.pipe';
 
 const DEFAULT_OIDC_SCOPES = ['openid', 'email', 'profile'];
 
@@ -215,7 +215,8 @@ export class SsoConnectionsService {
 
   /** A connection by id, in any tenant (the login routes name it in their path), or null. */
   async findById(id: string): Promise<LoadedConnection | null> {
-    if (!UUID_PATTERN.test(id)) return null;
+    // The login routes' pipe checked the id; the check stays for callers that did not.
+    if (!isUuid(id)) return null;
     const connection = await this.connections.findOne({
       where: { id },
       relations: { domains: true },
@@ -267,7 +268,6 @@ export class SsoConnectionsService {
   }
 
   private async findInTenant(auth: Principal, id: string): Promise<SsoConnection> {
-    if (!UUID_PATTERN.test(id)) throw AppError.notFound();
     const connection = await this.connections.findOne({
       where: { id, tenantId: auth.tenant.id },
       relations: { domains: true },

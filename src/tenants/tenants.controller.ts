@@ -5,7 +5,6 @@ import {
   Get,
   HttpCode,
   HttpStatus,
-  Param,
   Patch,
   Post,
   Query,
@@ -25,7 +24,7 @@ import { Can } from '../common/decorators/access.decorators';
 import { ProblemResponseDto } from '../common/http/problem-response.dto';
 import { Auth } from '../common/http/request-context';
 import { PageQueryDto } from '../common/pagination/pagination';
-import { ParseIdPipe } from '../common/pipes/parse-id.pipe';
+import { UuidParam } from '../common/pipes/parse-uuid.pipe';
 import {
   CreatedTenantDto,
   CreateTenantDto,
@@ -80,7 +79,7 @@ export class TenantsController {
   @Can('manage', 'Platform')
   @ApiOkResponse({ type: TenantDto })
   @ApiNotFoundResponse({ type: ProblemResponseDto })
-  get(@Param('id', ParseIdPipe) id: string): Promise<TenantDto> {
+  get(@UuidParam() id: string): Promise<TenantDto> {
     return this.tenants.get(id);
   }
 
@@ -91,7 +90,7 @@ export class TenantsController {
   @ApiNotFoundResponse({ type: ProblemResponseDto })
   update(
     @Auth() auth: Principal,
-    @Param('id', ParseIdPipe) id: string,
+    @UuidParam() id: string,
     @Body() body: UpdateTenantDto,
   ): Promise<TenantDto> {
     return this.tenants.update(auth, id, body);
@@ -103,7 +102,7 @@ export class TenantsController {
   @ApiOperation({ summary: 'Delete a tenant and everything it owns (platform admins)' })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ProblemResponseDto })
-  remove(@Auth() auth: Principal, @Param('id', ParseIdPipe) id: string): Promise<void> {
+  remove(@Auth() auth: Principal, @UuidParam() id: string): Promise<void> {
     return this.tenants.remove(auth, id);
   }
 }

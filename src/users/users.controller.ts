@@ -5,7 +5,6 @@ import {
   Get,
   HttpCode,
   HttpStatus,
-  Param,
   Patch,
   Post,
   Put,
@@ -26,7 +25,7 @@ import { Can } from '../common/decorators/access.decorators';
 import { ProblemResponseDto } from '../common/http/problem-response.dto';
 import { Auth } from '../common/http/request-context';
 import type { Page } from '../common/pagination/pagination';
-import { ParseIdPipe } from '../common/pipes/parse-id.pipe';
+import { UuidParam } from '../common/pipes/parse-uuid.pipe';
 import {
   CreateUserDto,
   ListUsersQueryDto,
@@ -68,7 +67,7 @@ export class UsersController {
   @Can('read', 'User')
   @ApiOkResponse({ type: UserDto })
   @ApiNotFoundResponse({ type: ProblemResponseDto })
-  get(@Auth() auth: Principal, @Param('id', ParseIdPipe) id: string): Promise<VisibleUser> {
+  get(@Auth() auth: Principal, @UuidParam() id: string): Promise<VisibleUser> {
     return this.users.get(auth, id);
   }
 
@@ -79,7 +78,7 @@ export class UsersController {
   @ApiNotFoundResponse({ type: ProblemResponseDto })
   update(
     @Auth() auth: Principal,
-    @Param('id', ParseIdPipe) id: string,
+    @UuidParam() id: string,
     @Body() body: UpdateUserDto,
   ): Promise<VisibleUser> {
     return this.users.update(auth, id, body);
@@ -91,7 +90,7 @@ export class UsersController {
   @ApiOperation({ summary: 'Delete a user: disabled for good, sessions revoked, audit trail kept' })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ProblemResponseDto })
-  remove(@Auth() auth: Principal, @Param('id', ParseIdPipe) id: string): Promise<void> {
+  remove(@Auth() auth: Principal, @UuidParam() id: string): Promise<void> {
     return this.users.remove(auth, id);
   }
 
@@ -106,7 +105,7 @@ export class UsersController {
   })
   setRoles(
     @Auth() auth: Principal,
-    @Param('id', ParseIdPipe) id: string,
+    @UuidParam() id: string,
     @Body() body: SetUserRolesDto,
   ): Promise<VisibleUser> {
     return this.users.setRoles(auth, id, body.roleIds);

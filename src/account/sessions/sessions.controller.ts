@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, HttpStatus, Param, Query } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, HttpStatus, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiNoContentResponse,
@@ -16,6 +16,7 @@ import { Auth } from '../../common/http/request-context';
 import { ListSessionsQueryDto, SessionListDto } from '../dto/session.dto';
 import { AllowedBeforeMfaEnrollment } from '../mfa/admin-mfa.gate';
 import { UserSessionsService } from './user-sessions.service';
+import { UuidParam } from '../../common/pipes/parse-uuid.pipe';
 
 @ApiTags('auth')
 @ApiTooManyRequestsResponse({ description: 'Rate limited', type: ProblemResponseDto })
@@ -47,7 +48,7 @@ export class SessionsController {
     description: 'Unknown, ended, or not the caller’s',
     type: ProblemResponseDto,
   })
-  revoke(@Auth() auth: Principal, @Param('id') id: string): Promise<void> {
+  revoke(@Auth() auth: Principal, @UuidParam() id: string): Promise<void> {
     return this.sessions.revoke(auth, id);
   }
 }

@@ -9,8 +9,8 @@ import { SessionService } from '../../auth/tokens/session.service';
 import { AppError } from '../../common/errors/app-error';
 import { requireAccountHolder } from '../account-holder';
 import type { ListSessionsQueryDto, SessionDto, SessionListDto } from '../dto/session.dto';
+import { isUuid } from '../../common/pipes/parse-uuid.pipe';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const DEFAULT_PAGE_SIZE = 20;
 
 /** The cursor is the last session id of a page, wrapped so that clients treat it as opaque. */
@@ -20,7 +20,7 @@ function encodeCursor(id: string): string {
 
 function decodeCursor(cursor: string): string {
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!UUID.test(id)) {
+  if (!isUuid(id)) {
     throw AppError.validation([{ field: 'cursor', message: 'is not a cursor of this list' }]);
   }
   return id.toLowerCase();
@@ -75,7 +75,6 @@ export class UserSessionsService {
   /** Ends one of the caller's sessions; another user's, or an unknown id, is 404. */
   async revoke(auth: Principal, id: string): Promise<void> {
     const { userId } = requireAccountHolder(auth);
-    if (!UUID.test(id)) throw AppError.notFound();
     const session = await this.sessions.findOne({ where: { id: id.toLowerCase(), userId } });
     if (!session || session.revokedAt !== null) throw AppError.notFound();
     await this.sessionService.revoke(session.id, 'user_revoked');

@@ -1,7 +1,12 @@
 import { Injectable, Param, type PipeTransform } from '@nestjs/common';
 import { AppError } from '../errors/app-error';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Any UUID version: ours are v7, and imported or older rows may be v4. */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID_PATTERN.test(value);
+}
 
 /**
  * For every `:id`-like path parameter. Ids are UUIDs; anything else cannot name an object, so it
@@ -11,7 +16,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 @Injectable()
 export class ParseUuidPipe implements PipeTransform<unknown, string> {
   transform(value: unknown): string {
-    if (typeof value === 'string' && UUID.test(value)) return value.toLowerCase();
+    if (isUuid(value)) return value.toLowerCase();
     throw AppError.notFound();
   }
 }

@@ -13,8 +13,8 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { SSO_CONNECTION_TYPES, type SsoConnectionType } from '../entities/sso-connection.entity';
+import { UUID_PATTERN } from '../../common/pipes/parse-uuid.pipe';
 
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CERTIFICATE_MAX = 16_384;
 
 export class SamlSettingsDto {

@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import {
   ApiFoundResponse,
   ApiNotFoundResponse,
@@ -12,6 +12,7 @@ import { Public } from '../../common/decorators/access.decorators';
 import { ProblemResponseDto } from '../../common/http/problem-response.dto';
 import { AppConfig } from '../../config/app-config';
 import { OIDC_BINDING_COOKIE, OIDC_TRANSACTION_TTL_MS, OidcSsoService } from './oidc-sso.service';
+import { UuidParam } from '../../common/pipes/parse-uuid.pipe';
 
 const COOKIE_PATH = '/v1/sso/oidc';
 
@@ -33,7 +34,7 @@ export class OidcSsoController {
   })
   @ApiFoundResponse({ description: 'To the IdP; sets the httpOnly browser-binding cookie' })
   async login(
-    @Param('connectionId') connectionId: string,
+    @UuidParam('connectionId') connectionId: string,
     @Query('redirect_uri') redirectUri: unknown,
     @Req() req: Request,
     @Res() res: Response,
@@ -62,7 +63,7 @@ export class OidcSsoController {
     type: ProblemResponseDto,
   })
   async callback(
-    @Param('connectionId') connectionId: string,
+    @UuidParam('connectionId') connectionId: string,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Header, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, Post, Query, Res } from '@nestjs/common';
 import {
   ApiFoundResponse,
   ApiNotFoundResponse,
@@ -13,6 +13,7 @@ import { Public } from '../../common/decorators/access.decorators';
 import { ProblemResponseDto } from '../../common/http/problem-response.dto';
 import { SamlPostDto } from '../dto/sso-connection.dto';
 import { SamlSsoService } from './saml-sso.service';
+import { UuidParam } from '../../common/pipes/parse-uuid.pipe';
 
 @ApiTags('sso')
 @ApiNotFoundResponse({ description: 'No SAML connection with this id', type: ProblemResponseDto })
@@ -25,7 +26,7 @@ export class SamlSsoController {
   @Header('Content-Type', 'application/samlmetadata+xml; charset=utf-8')
   @ApiOperation({ summary: 'SP metadata of the connection (its entity ID is this URL)' })
   @ApiOkResponse({ description: 'SAML 2.0 metadata XML' })
-  metadata(@Param('connectionId') connectionId: string): Promise<string> {
+  metadata(@UuidParam('connectionId') connectionId: string): Promise<string> {
     return this.saml.metadata(connectionId);
   }
 
@@ -38,7 +39,7 @@ export class SamlSsoController {
   })
   @ApiFoundResponse({ description: 'To the IdP (HTTP-Redirect binding)' })
   async login(
-    @Param('connectionId') connectionId: string,
+    @UuidParam('connectionId') connectionId: string,
     @Query('redirect_uri') redirectUri: unknown,
     @Res() res: Response,
   ): Promise<void> {
@@ -56,7 +57,7 @@ export class SamlSsoController {
     type: ProblemResponseDto,
   })
   async acs(
-    @Param('connectionId') connectionId: string,
+    @UuidParam('connectionId') connectionId: string,
     @Body() body: SamlPostDto,
     @Res() res: Response,
   ): Promise<void> {
