@@ -50,20 +50,25 @@ export function configureApp(app: NestExpressApplication): void {
   app.enableShutdownHooks();
 }
 
+/**
+ * The document is built on the first request for it, not at start: walking every route's
+ * metadata is the slowest part of booting, and most instances never serve /docs.
+ */
 function setupOpenApi(app: NestExpressApplication, config: AppConfig): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Gatehouse')
-      .setDescription(
-        'Multi-tenant authentication and authorization. Errors are RFC 9457 problem details with a stable `code`.',
-      )
-      .setVersion('1')
-      .addServer(config.http.publicUrl)
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'apiKey')
-      .build(),
-  );
+  const document = () =>
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Gatehouse')
+        .setDescription(
+          'Multi-tenant authentication and authorization. Errors are RFC 9457 problem details with a stable `code`.',
+        )
+        .setVersion('1')
+        .addServer(config.http.publicUrl)
+        .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+        .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'apiKey')
+        .build(),
+    );
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     yamlDocumentUrl: 'docs-yaml',
