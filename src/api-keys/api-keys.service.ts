@@ -1,6 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LRUCache } from 'lru-cache';
 import { randomBytes } from 'node:crypto';
 import { In, IsNull, type Repository } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
@@ -26,6 +25,7 @@ import type { PermissionRule } from '../roles/permission-rule';
 import { assertGrantable } from '../roles/privilege';
 import type { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto';
 import { ApiKey } from './entities/api-key.entity';
+import { boundedCache } from '../common/cache/bounded-cache';
 
 const KEY_FORMAT = /^gat_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
 /** lastUsedAt is a hint for humans: written at most this often per key, off the request path. */
@@ -44,11 +44,8 @@ interface CachedKey {
  */
 @Injectable()
 export class ApiKeysService implements OnModuleInit {
-  private readonly cache = new LRUCache<string, CachedKey>({
-    max: 20_000,
-    ttl: PRINCIPAL_CACHE_TTL_MS,
-  });
-  private readonly lastUsedWrites = new LRUCache<string, number>({ max: 20_000 });
+  private readonly cache = boundedCache<string, CachedKey>(20_000, { ttl: PRINCIPAL_CACHE_TTL_MS });
+  private readonly lastUsedWrites = boundedCache<string, number>(20_000);
 
   constructor(
     @InjectTenantRepository(ApiKey) private readonly keys: TenantScopedRepository<ApiKey>,

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LRUCache } from 'lru-cache';
 import type { Repository } from 'typeorm';
 import { OAuthClient } from './entities/oauth-client.entity';
+import { boundedCache } from '../common/cache/bounded-cache';
 
 /**
  * How long an instance may act on a cached client. A change made here drops the entry at once;
@@ -17,8 +17,7 @@ export const CLIENT_CACHE_TTL_MS = 5_000;
  */
 @Injectable()
 export class OAuthClientDirectory {
-  private readonly byClientId = new LRUCache<string, OAuthClient | 'missing'>({
-    max: 10_000,
+  private readonly byClientId = boundedCache<string, OAuthClient | 'missing'>(10_000, {
     ttl: CLIENT_CACHE_TTL_MS,
   });
   private readonly listeners: ((clientId: string) => void)[] = [];

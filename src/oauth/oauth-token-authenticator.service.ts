@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LRUCache } from 'lru-cache';
 import { In, type Repository } from 'typeorm';
 import type { Principal } from '../auth/principal/principal';
 import {
@@ -17,6 +16,7 @@ import { TenantDirectory } from '../tenants/tenant-directory.service';
 import type { OAuthClient } from './entities/oauth-client.entity';
 import { OAuthClientDirectory } from './oauth-client-directory.service';
 import { OidcArtifactStore } from './provider/oidc-artifact-store.service';
+import { boundedCache } from '../common/cache/bounded-cache';
 
 interface TokenState {
   valid: boolean;
@@ -37,12 +37,10 @@ const INVALID = 'The access token is not valid.';
  */
 @Injectable()
 export class OAuthTokenAuthenticator {
-  private readonly tokens = new LRUCache<string, TokenState>({
-    max: 100_000,
+  private readonly tokens = boundedCache<string, TokenState>(100_000, {
     ttl: PRINCIPAL_CACHE_TTL_MS,
   });
-  private readonly clientPrincipals = new LRUCache<string, Principal>({
-    max: 10_000,
+  private readonly clientPrincipals = boundedCache<string, Principal>(10_000, {
     ttl: PRINCIPAL_CACHE_TTL_MS,
   });
 

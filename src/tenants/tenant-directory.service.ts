@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LRUCache } from 'lru-cache';
 import type { Repository } from 'typeorm';
 import { InvalidationBus } from '../common/cache/invalidation-bus';
 import { Tenant } from './entities/tenant.entity';
+import { boundedCache } from '../common/cache/bounded-cache';
 
 const TTL_MS = 5_000;
 
@@ -13,7 +13,7 @@ const TTL_MS = 5_000;
  */
 @Injectable()
 export class TenantDirectory {
-  private readonly bySlug = new LRUCache<string, Tenant | 'missing'>({ max: 10_000, ttl: TTL_MS });
+  private readonly bySlug = boundedCache<string, Tenant | 'missing'>(10_000, { ttl: TTL_MS });
 
   constructor(
     @InjectRepository(Tenant) private readonly tenants: Repository<Tenant>,

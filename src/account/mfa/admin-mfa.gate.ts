@@ -1,6 +1,5 @@
 import { type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { LRUCache } from 'lru-cache';
 import { AuthController } from '../../auth/auth.controller';
 import { PRINCIPAL_CACHE_TTL_MS, PrincipalService } from '../../auth/principal/principal.service';
 import { InvalidationBus } from '../../common/cache/invalidation-bus';
@@ -9,6 +8,7 @@ import { ErrorCode } from '../../common/errors/error-code';
 import type { Principal } from '../../auth/principal/principal';
 import type { AuthenticationHook } from '../../common/guards/authentication-hooks';
 import { TenantDirectory } from '../../tenants/tenant-directory.service';
+import { boundedCache } from '../../common/cache/bounded-cache';
 
 /** Roles that `requireMfaForAdmins` covers. */
 export const ADMIN_ROLE_NAMES: ReadonlySet<string> = new Set(['owner', 'admin', 'platform-admin']);
@@ -36,8 +36,7 @@ const OPEN_AUTH_ROUTES: ReadonlySet<string> = new Set<keyof AuthController>(['me
 export class AdminMfaGate implements AuthenticationHook {
   readonly name = 'admin-mfa-gate';
 
-  private readonly settings = new LRUCache<string, boolean>({
-    max: 10_000,
+  private readonly settings = boundedCache<string, boolean>(10_000, {
     ttl: PRINCIPAL_CACHE_TTL_MS,
   });
 

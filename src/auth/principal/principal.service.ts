@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LRUCache } from 'lru-cache';
 import type { Repository } from 'typeorm';
 import { InvalidationBus } from '../../common/cache/invalidation-bus';
 import { AppError } from '../../common/errors/app-error';
@@ -13,6 +12,7 @@ import { User, type UserStatus } from '../../users/entities/user.entity';
 import { Session } from '../entities/session.entity';
 import type { AccessTokenClaims } from '../tokens/access-token-claims';
 import type { Principal, RoleSummary, TenantSummary } from './principal';
+import { boundedCache } from '../../common/cache/bounded-cache';
 
 /**
  * How long an instance may act on a cached session, user or tenant before reading it again.
@@ -74,16 +74,13 @@ export function rulesOfRole(
  */
 @Injectable()
 export class PrincipalService {
-  private readonly sessions = new LRUCache<string, SessionState>({
-    max: 100_000,
+  private readonly sessions = boundedCache<string, SessionState>(100_000, {
     ttl: PRINCIPAL_CACHE_TTL_MS,
   });
-  private readonly users = new LRUCache<string, UserContext>({
-    max: 50_000,
+  private readonly users = boundedCache<string, UserContext>(50_000, {
     ttl: PRINCIPAL_CACHE_TTL_MS,
   });
-  private readonly scoped = new LRUCache<string, Permissions>({
-    max: 10_000,
+  private readonly scoped = boundedCache<string, Permissions>(10_000, {
     ttl: PRINCIPAL_CACHE_TTL_MS,
   });
 

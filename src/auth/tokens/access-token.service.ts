@@ -7,7 +7,6 @@ import {
   type JWTPayload,
   SignJWT,
 } from 'jose';
-import { LRUCache } from 'lru-cache';
 import { createHash, createSecretKey, type KeyObject } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { AppConfig } from '../../config/app-config';
@@ -15,6 +14,7 @@ import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-code';
 import { KeyStoreService } from '../keys/key-store.service';
 import type { AccessTokenClaims } from './access-token-claims';
+import { boundedCache } from '../../common/cache/bounded-cache';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 const CLOCK_TOLERANCE_S = 5;
@@ -39,7 +39,7 @@ export interface IssuedAccessToken {
  */
 @Injectable()
 export class AccessTokenService {
-  private readonly verified = new LRUCache<string, AccessTokenClaims>({ max: 50_000 });
+  private readonly verified = boundedCache<string, AccessTokenClaims>(50_000);
   private readonly hsKey: KeyObject | null;
   private readonly hsKid: string | null;
 

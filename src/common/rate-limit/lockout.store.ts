@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
 import { RedisService } from '../redis/redis.service';
 import {
   applyFailure,
@@ -9,6 +8,7 @@ import {
   type LockoutState,
   MAX_LOCK_SECONDS,
 } from './lockout-schedule';
+import { boundedCache } from '../cache/bounded-cache';
 
 /**
  * Atomically: one more failure; past the threshold, reset the count, raise the level and set the
@@ -31,8 +31,7 @@ return result
 
 /** Lockout state in process memory: the store without Redis, and its fallback. */
 export class MemoryLockouts {
-  private readonly states = new LRUCache<string, LockoutState>({
-    max: 100_000,
+  private readonly states = boundedCache<string, LockoutState>(100_000, {
     ttl: LOCKOUT_MEMORY_SECONDS * 1000,
   });
 

@@ -1,5 +1,5 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import { LRUCache } from 'lru-cache';
+import { boundedCache } from '../cache/bounded-cache';
 
 export type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
@@ -18,7 +18,7 @@ interface Counter {
  * counters go first.
  */
 export class MemoryThrottlerStorage implements ThrottlerStorage {
-  private readonly counters = new LRUCache<string, Counter>({ max: 100_000 });
+  private readonly counters = boundedCache<string, Counter>(100_000);
 
   constructor(private readonly now: () => number = Date.now) {}
 

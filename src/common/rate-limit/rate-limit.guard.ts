@@ -3,7 +3,6 @@ import { Reflector } from '@nestjs/core';
 import { normalizeIp, ThrottlerGuard } from '@nestjs/throttler';
 import type { ThrottlerLimitDetail, ThrottlerRequest } from '@nestjs/throttler';
 import type { Request } from 'express';
-import { LRUCache } from 'lru-cache';
 import { AuditService } from '../../audit/audit.service';
 import type { Principal } from '../../auth/principal/principal';
 import { AppConfig } from '../../config/app-config';
@@ -15,6 +14,7 @@ import { RATE_LIMIT_ROUTE_METADATA, type RouteRateLimit } from './rate-limit.dec
 import { ROUTE_RATE_LIMITS } from './rate-limit-routes';
 import { rateLimitedError } from './rate-limited.error';
 import { RateLimitStorage } from './rate-limit.storage';
+import { boundedCache } from '../cache/bounded-cache';
 
 /** Which counter a request draws from. */
 export interface RateLimitBucket {
@@ -55,9 +55,9 @@ export class RateLimitGuard extends ThrottlerGuard implements AuthenticationHook
   private readonly keyPrefix: string;
   private readonly routeRules = new WeakMap<object, RouteRateLimit | null>();
   /** IPs over their refused-credentials limit, until when (ms). */
-  private readonly refusedIps = new LRUCache<string, number>({ max: 50_000 });
+  private readonly refusedIps = boundedCache<string, number>(50_000);
   /** Counters already reported to the audit log in their current window. */
-  private readonly reported = new LRUCache<string, number>({ max: 50_000 });
+  private readonly reported = boundedCache<string, number>(50_000);
 
   // Explicit tokens: the base class declares its own (the throttler module's), which we replace.
   constructor(

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
 import * as client from 'openid-client';
 import { sha256Hex } from '../../common/crypto/tokens';
 import { AppConfig } from '../../config/app-config';
 import { boundedFetch } from './upstream-http';
+import { boundedCache } from '../../common/cache/bounded-cache';
 
 export interface OidcClientSettings {
   /** The issuer an admin configured; its discovery document is the only metadata trusted. */
@@ -55,8 +55,7 @@ const DISCOVERY_TTL_MS = 60 * 60_000;
  */
 @Injectable()
 export class OidcClients {
-  private readonly discovered = new LRUCache<string, Promise<client.Configuration>>({
-    max: 1_000,
+  private readonly discovered = boundedCache<string, Promise<client.Configuration>>(1_000, {
     ttl: DISCOVERY_TTL_MS,
   });
 

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
 import * as client from 'openid-client';
 import { SecretBox } from '../../common/crypto/secret-box';
 import { randomSecret, safeEqual, sha256Hex } from '../../common/crypto/tokens';
@@ -17,6 +16,7 @@ import { type AssertedIdentity, SsoLoginService } from '../sso-login.service';
 import { SsoRefusal } from '../sso-refusal';
 import { SsoStateStore } from '../sso-state.store';
 import { ssoUrls } from '../sso-urls';
+import { boundedCache } from '../../common/cache/bounded-cache';
 
 /** State, nonce and PKCE verifier live server-side this long (SPEC §10: ≤ 10 min). */
 export const OIDC_TRANSACTION_TTL_MS = 10 * 60_000;
@@ -47,8 +47,7 @@ interface OidcTransaction {
  */
 @Injectable()
 export class OidcSsoService {
-  private readonly configurations = new LRUCache<string, Promise<client.Configuration>>({
-    max: 1_000,
+  private readonly configurations = boundedCache<string, Promise<client.Configuration>>(1_000, {
     ttl: DISCOVERY_CACHE_TTL_MS,
   });
 
