@@ -71,6 +71,8 @@ async function startGatehouse(env) {
       // concern and would measure stdout, not Gatehouse.
       LOG_LEVEL: 'warn',
       UV_THREADPOOL_SIZE: String(Math.max(2, availableParallelism())),
+      // As the Dockerfile ships it: the heap limit keeps V8 from growing the heap with garbage.
+      NODE_OPTIONS: '--max-old-space-size=256',
       HOST: '127.0.0.1',
       PORT: String(port),
       PUBLIC_URL: `http://127.0.0.1:${port}`,
