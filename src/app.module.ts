@@ -1,5 +1,4 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ClsModule } from 'nestjs-cls';
 import type * as winston from 'winston';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AccountModule } from './account/account.module';
@@ -39,8 +38,6 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(logger),
-        // The CLS middleware is mounted by configureApp, before the body parsers.
-        ClsModule.forRoot({ global: true }),
         CommonModule,
         DatabaseModule.forRoot(),
         AuditModule,

@@ -1,6 +1,6 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { DiscoveryService, MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import {
   ACCESS_METADATA,
   type AccessRequirement,
@@ -30,8 +30,9 @@ const REQUEST_BUDGET = 3500;
 
 /** Every route of the running app, from Nest's metadata: routes added later are fuzzed too. */
 function routesOf(t: TestApp): Route[] {
-  const discovery = t.app.get(DiscoveryService);
-  const scanner = t.app.get(MetadataScanner);
+  // Over the app's own module graph; the app need not import DiscoveryModule for a test.
+  const discovery = new DiscoveryService(t.app.get(ModulesContainer));
+  const scanner = new MetadataScanner();
   const reflector = t.app.get(Reflector);
   const routes: Route[] = [];
   for (const wrapper of discovery.getControllers()) {
