@@ -309,7 +309,7 @@ async function main() {
 
     if (ROWS.has(6)) {
       log('Row 6: refresh grants (rotating)');
-      const refresh = summary(await runRefreshes(app.url, f));
+      const refresh = summary(await runRefreshes(app.url, f.refreshTokens));
       add({
         row: 6,
         figure: 'refresh grants/s (POST /v1/auth/refresh, rotating)',
@@ -358,7 +358,8 @@ async function main() {
       const prefix = `bench-${Date.now().toString(36)}:`;
       const shared = { DATABASE_URL: database.url, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix };
       const one = await startGatehouse(shared);
-      const two = await startGatehouse(shared);
+      // Behind one load balancer both answer to one public URL, the issuer of every token.
+      const two = await startGatehouse({ ...shared, PUBLIC_URL: one.url });
       try {
         const f = await fixtures(one.url);
         const both = (options) =>
@@ -385,7 +386,14 @@ async function main() {
         ).map(summary);
         const refreshes = (
           await Promise.all(
-            [one, two].map((instance) => runRefreshes(instance.url, f, CONNECTIONS / 2)),
+            // Each instance its own half of the tokens: one token on both would be reuse.
+            [one, two].map((instance, index) =>
+              runRefreshes(
+                instance.url,
+                f.refreshTokens.filter((_, position) => position % 2 === index),
+                CONNECTIONS / 2,
+              ),
+            ),
           )
         ).map(summary);
         const sum = (list) => list.reduce((total, item) => total + item.rps, 0);
@@ -421,8 +429,8 @@ async function main() {
  * request in flight per connection the pool never runs dry, and no token is ever used twice
  * (which would count as reuse and revoke its session).
  */
-function runRefreshes(base, f, connections = CONNECTIONS) {
-  const pool = f.refreshTokens.slice();
+function runRefreshes(base, tokens, connections = CONNECTIONS) {
+  const pool = tokens.slice();
   return run({
     url: `${base}/v1/auth/refresh`,
     connections: Math.min(connections, pool.length),
