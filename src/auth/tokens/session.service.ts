@@ -108,18 +108,24 @@ export class SessionService {
     if (!context) throw AppError.invalidToken('The refresh token is not valid.');
     this.principals.assertActive(context);
 
-    // The race is decided here: only one UPDATE can see rotated_at still NULL.
-    const claimed = await this.refreshTokens.update(
-      { id: row.id, rotatedAt: IsNull() },
-      { rotatedAt: now },
-    );
-    if (claimed.affected !== 1) {
+    // The race is decided here: only one UPDATE can see rotated_at still NULL. The successor is
+    // written in the same transaction, so a failure between the two cannot leave the family
+    // with a spent token and no successor (whose retry would then look like reuse).
+    const refreshToken = randomSecret();
+    const claimed = await this.transactions.run(async (manager) => {
+      const result = await manager.update(
+        RefreshToken,
+        { id: row.id, rotatedAt: IsNull() },
+        { rotatedAt: now },
+      );
+      if (result.affected !== 1) return false;
+      await manager.insert(RefreshToken, this.newRefreshRow(session, refreshToken, now));
+      return true;
+    });
+    if (!claimed) {
       await this.onReuse(session);
       throw AppError.invalidToken('The refresh token is not valid.');
     }
-
-    const refreshToken = randomSecret();
-    await this.refreshTokens.insert(this.newRefreshRow(session, refreshToken, now));
     // "Last used" is for people reading their sessions list: a minute's precision is plenty,
     // and it saves a write on most refreshes of a busy client.
     if (now.getTime() - session.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
