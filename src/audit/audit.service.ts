@@ -173,8 +173,11 @@ export class AuditService
   /** Writes each chain's events in one transaction; returns the events that could not be written. */
   private async writeBatch(batch: AuditEvent[]): Promise<AuditEvent[]> {
     const byChain = new Map<string, AuditEvent[]>();
-    for (const event of batch)
-      byChain.set(event.chain, [...(byChain.get(event.chain) ?? []), event]);
+    for (const event of batch) {
+      const events = byChain.get(event.chain);
+      if (events) events.push(event);
+      else byChain.set(event.chain, [event]);
+    }
     const unwritten: AuditEvent[] = [];
     for (const [chain, events] of byChain) {
       // Another instance may append to the same chain at the same moment; the unique
