@@ -17,6 +17,7 @@ import type { Principal } from '../auth/principal/principal';
 import { TransactionRunner } from '../database/transaction-runner';
 import { GENESIS_HASH, hashEvent, INSTANCE_CHAIN } from './audit-chain';
 import { AuditEvent, type AuditActorType, type AuditOutcome } from './entities/audit-event.entity';
+import { bulkInsert } from '../database/bulk-insert';
 
 export interface AuditRecord {
   action: string;
@@ -220,6 +221,6 @@ export class AuditService
       prevHash = row.hash;
       return row;
     });
-    await manager.insert(AuditEvent, rows);
+    await bulkInsert(manager, AuditEvent, rows);
   }
 }
