@@ -14,6 +14,8 @@ import { RefreshToken } from '../entities/refresh-token.entity';
 import { Session } from '../entities/session.entity';
 import { PrincipalService } from '../principal/principal.service';
 import { AccessTokenService } from './access-token.service';
+import { bulkInsert } from '../../database/bulk-insert';
+import { hydrate, placeholder, selectList } from '../../database/raw-rows';
 
 export interface TokenPair {
   accessToken: string;
@@ -39,6 +41,7 @@ export type SessionMethod = 'password' | 'mfa' | 'social' | 'sso' | 'invite';
 @Injectable()
 export class SessionService {
   private readonly logger = new Logger(SessionService.name);
+  private lookupSql: string | undefined;
 
   constructor(
     private readonly config: AppConfig,
@@ -84,7 +87,7 @@ export class SessionService {
     const refreshToken = randomSecret();
     await this.transactions.run(async (manager) => {
       await manager.insert(Session, session);
-      await manager.insert(RefreshToken, this.newRefreshRow(session, refreshToken, now));
+      await bulkInsert(manager, RefreshToken, [this.newRefreshRow(session, refreshToken, now)]);
     });
     this.metrics.tokensIssued.inc({ grant: method });
     return { pair: await this.pair(session, refreshToken), sessionId: session.id };
@@ -119,7 +122,7 @@ export class SessionService {
         { rotatedAt: now },
       );
       if (result.affected !== 1) return false;
-      await manager.insert(RefreshToken, this.newRefreshRow(session, refreshToken, now));
+      await bulkInsert(manager, RefreshToken, [this.newRefreshRow(session, refreshToken, now)]);
       return true;
     });
     if (!claimed) {
@@ -148,15 +151,33 @@ export class SessionService {
   }
 
   /**
-   * One query: a query builder without `take` joins in place, where `findOne` with relations
-   * would first select distinct ids in a subquery.
+   * One indexed join, as plain SQL built once: on the refresh path the query builder's work
+   * (about 80 µs a call) was more than SQLite's.
    */
-  private findTokenWithSession(presented: string): Promise<RefreshToken | null> {
-    return this.refreshTokens
-      .createQueryBuilder('token')
-      .innerJoinAndSelect('token.session', 'session')
-      .where('token.tokenHash = :hash', { hash: sha256Hex(presented) })
-      .getOne();
+  private async findTokenWithSession(presented: string): Promise<RefreshToken | null> {
+    const manager = this.refreshTokens.manager;
+    this.lookupSql ??= (() => {
+      const driver = manager.connection.driver;
+      const tokens = this.refreshTokens.metadata;
+      const sessions = this.sessions.metadata;
+      const column = (metadata: typeof tokens, property: string) =>
+        driver.escape(metadata.findColumnWithPropertyName(property)?.databaseName ?? property);
+      return (
+        `SELECT ${selectList(manager, RefreshToken, 't')}, ${selectList(manager, Session, 's')} ` +
+        `FROM ${driver.escape(tokens.tableName)} t ` +
+        `INNER JOIN ${driver.escape(sessions.tableName)} s ` +
+        `ON s.${column(sessions, 'id')} = t.${column(tokens, 'sessionId')} ` +
+        `WHERE t.${column(tokens, 'tokenHash')} = ${placeholder(manager, 1)}`
+      );
+    })();
+    const rows: Record<string, unknown>[] = await manager.query(this.lookupSql, [
+      sha256Hex(presented),
+    ]);
+    const raw = rows[0];
+    if (!raw) return null;
+    const token = hydrate(manager, RefreshToken, raw, 't');
+    token.session = hydrate(manager, Session, raw, 's');
+    return token;
   }
 
   async revoke(sessionId: string, reason: string): Promise<void> {

@@ -1,0 +1,49 @@
+import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+
+/**
+ * Plain SQL for the few hot lookups whose query builder cost more than the query: the select
+ * list and the hydration come from the entity's metadata, so names and value conversions (dates,
+ * JSON) are exactly TypeORM's, and the statement text is built once by the caller.
+ */
+
+/** `alias."column" AS "alias_property", …` for every stored column of the entity. */
+export function selectList<T extends ObjectLiteral>(
+  manager: EntityManager,
+  target: EntityTarget<T>,
+  alias: string,
+): string {
+  const driver = manager.connection.driver;
+  return manager.connection
+    .getMetadata(target)
+    .columns.filter((column) => !column.isVirtual)
+    .map(
+      (column) =>
+        `${driver.escape(alias)}.${driver.escape(column.databaseName)} AS ${driver.escape(`${alias}_${column.propertyName}`)}`,
+    )
+    .join(', ');
+}
+
+/** The entity from the columns `selectList` named with this alias. */
+export function hydrate<T extends ObjectLiteral>(
+  manager: EntityManager,
+  target: EntityTarget<T>,
+  raw: Record<string, unknown>,
+  alias: string,
+): T {
+  const metadata = manager.connection.getMetadata(target);
+  const driver = manager.connection.driver;
+  const entity = metadata.create() as T;
+  for (const column of metadata.columns) {
+    if (column.isVirtual) continue;
+    column.setEntityValue(
+      entity,
+      driver.prepareHydratedValue(raw[`${alias}_${column.propertyName}`], column),
+    );
+  }
+  return entity;
+}
+
+/** The n-th (1-based) bound parameter in the driver's style. */
+export function placeholder(manager: EntityManager, index: number): string {
+  return manager.connection.options.type === 'postgres' ? `$${index}` : '?';
+}
