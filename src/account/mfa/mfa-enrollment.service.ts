@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type Repository } from 'typeorm';
-import * as QRCode from 'qrcode';
 import { v7 as uuidv7 } from 'uuid';
 import { AuditService } from '../../audit/audit.service';
 import { PasswordHasher } from '../../auth/passwords/password-hasher.service';
@@ -25,6 +24,10 @@ import {
 } from './recovery-codes';
 import { invalidCode, SecondFactorService, TOTP_SECRET_CONTEXT } from './second-factor.service';
 import { newTotpSecret, totpUri } from './totp';
+
+/** The QR code library loads on the first enrollment, not at boot. */
+let qrCode: Promise<typeof import('qrcode')> | undefined;
+const loadQrCode = () => (qrCode ??= import('qrcode'));
 
 /**
  * Turning TOTP on and off. Enrolment stores a new secret (sealed) that stays inactive until a
@@ -53,7 +56,7 @@ export class MfaEnrollmentService {
       { mfaSecret: this.box.seal(secret, TOTP_SECRET_CONTEXT), updatedAt: new Date() },
     );
     const otpauthUri = totpUri(secret, auth.tenant.name, user.email);
-    return { secret, otpauthUri, qrCodeDataUrl: await QRCode.toDataURL(otpauthUri) };
+    return { secret, otpauthUri, qrCodeDataUrl: await (await loadQrCode()).toDataURL(otpauthUri) };
   }
 
   async confirm(auth: Principal, code: string): Promise<RecoveryCodesDto> {

@@ -1,11 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import {
-  type CacheItem,
-  type CacheProvider,
-  generateServiceProviderMetadata,
-  SAML,
-  ValidateInResponseTo,
-} from '@node-saml/node-saml';
+import type { CacheItem, CacheProvider, SAML } from '@node-saml/node-saml';
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../common/errors/app-error';
 import { AppConfig } from '../../config/app-config';
@@ -18,6 +12,13 @@ import { SsoStateStore } from '../sso-state.store';
 import { ssoUrls } from '../sso-urls';
 import { inspectSamlResponse } from './saml-response-inspector';
 import { readSignedAssertion, type SignedAssertion } from './signed-assertion';
+
+/**
+ * node-saml and its XML libraries load on first use, not at boot: they are about a tenth of a
+ * start, and most instances have no SAML connection.
+ */
+let nodeSaml: Promise<typeof import('@node-saml/node-saml')> | undefined;
+const loadNodeSaml = () => (nodeSaml ??= import('@node-saml/node-saml'));
 
 /** How long an AuthnRequest waits for its response (InResponseTo), and its redirect URI with it. */
 const REQUEST_TTL_MS = 10 * 60_000;
@@ -95,6 +96,7 @@ export class SamlSsoService {
   async metadata(connectionId: string): Promise<string> {
     const connection = await this.connection(connectionId);
     const urls = ssoUrls(this.config.http.publicUrl, connection);
+    const { generateServiceProviderMetadata } = await loadNodeSaml();
     return generateServiceProviderMetadata({
       issuer: urls.spEntityId ?? '',
       callbackUrl: urls.acsUrl ?? '',
@@ -110,7 +112,8 @@ export class SamlSsoService {
     // node-saml's own id generator (a random hex id) is replaced so that we know the id.
     const requestId = `_${randomBytes(20).toString('hex')}`;
     await this.store.put(relayKey(connection.id, requestId), target, REQUEST_TTL_MS);
-    return this.samlFor(connection, { requestId }).getAuthorizeUrlAsync('', undefined, {});
+    const saml = await this.samlFor(connection, { requestId });
+    return saml.getAuthorizeUrlAsync('', undefined, {});
   }
 
   /** Validates the POSTed response and signs the user in: answers the app's redirect with a code. */
@@ -144,7 +147,7 @@ export class SamlSsoService {
       throw new SsoRefusal('in_response_to_missing', 'IdP-initiated login is off');
     }
 
-    const saml = this.samlFor(connection, { envelopeSigned: inspected.envelopeSigned });
+    const saml = await this.samlFor(connection, { envelopeSigned: inspected.envelopeSigned });
     let result: Awaited<ReturnType<SAML['validatePostResponseAsync']>>;
     try {
       result = await saml.validatePostResponseAsync({ SAMLResponse: encodedResponse });
@@ -229,12 +232,13 @@ export class SamlSsoService {
     };
   }
 
-  private samlFor(
+  private async samlFor(
     connection: LoadedConnection,
     options: { requestId?: string; envelopeSigned?: boolean },
-  ): SAML {
+  ): Promise<SAML> {
     const settings = connection.saml;
     if (!settings) throw AppError.notFound();
+    const { SAML, ValidateInResponseTo } = await loadNodeSaml();
     const urls = ssoUrls(this.config.http.publicUrl, connection);
     const spEntityId = urls.spEntityId ?? '';
     return new SAML({
