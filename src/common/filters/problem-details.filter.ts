@@ -4,7 +4,7 @@ import type { AuditService } from '../../audit/audit.service';
 import type { AppError } from '../errors/app-error';
 import { toAppError } from '../errors/error-mapping';
 import { sendProblem } from '../http/problem';
-import { deniedRequirementOf, principalOf } from '../http/request-context';
+import { deniedPermissionOf, principalOf } from '../http/request-context';
 import { requestIdOf } from '../middleware/request-id.middleware';
 
 /**
@@ -42,20 +42,19 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const principal = principalOf(req);
     // Without a caller there is nobody to hold to account (a route without a rule, say).
     if (!principal) return;
-    const required = deniedRequirementOf(req);
-    const subject = required?.split(' ')[1];
+    const denied = deniedPermissionOf(req);
     // A service's check names no subject here, but the route's `:id` says what was refused.
     const id = (req.params as Record<string, unknown> | undefined)?.id;
+    const targetId = typeof id === 'string' ? id : null;
+    const targetType = denied?.subject ?? (targetId ? 'resource' : null);
     this.audit.record({
       action: 'access.denied',
       outcome: 'failure',
       tenantId: principal.tenant.id,
       actor: { type: principal.type, id: principal.id },
-      ...(subject || typeof id === 'string'
-        ? { target: { type: subject ?? 'resource', id: typeof id === 'string' ? id : null } }
-        : {}),
+      ...(targetType ? { target: { type: targetType, id: targetId } } : {}),
       metadata: {
-        ...(required ? { required } : {}),
+        ...(denied ? { required: `${denied.action} ${denied.subject}` } : {}),
         error: error.code,
         method: req.method,
         route: (req.route as { path?: string } | undefined)?.path ?? req.path,

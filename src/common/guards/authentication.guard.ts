@@ -6,7 +6,7 @@ import type { Principal } from '../../auth/principal/principal';
 import { PrincipalResolver } from '../../auth/principal/principal-resolver.service';
 import { ACCESS_METADATA, type AccessRequirement } from '../decorators/access.decorators';
 import { AppError } from '../errors/app-error';
-import { setDeniedRequirement, setPrincipal } from '../http/request-context';
+import { setDeniedPermission, setPrincipal } from '../http/request-context';
 import { AuthenticationHooks } from './authentication-hooks';
 
 const BEARER = /^Bearer[ ]+([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+)[ ]*$/i;
@@ -55,7 +55,7 @@ export class AuthenticationGuard implements CanActivate {
       !principal.permissions.can(requirement.action, requirement.subject)
     ) {
       // Recorded as access.denied by the exception filter, like every other refusal.
-      setDeniedRequirement(req, `${requirement.action} ${requirement.subject}`);
+      setDeniedPermission(req, { action: requirement.action, subject: requirement.subject });
       throw AppError.forbidden();
     }
     return true;

@@ -15,16 +15,21 @@ export function principalOf(req: Request): Principal | undefined {
   return (req as WithPrincipal)[PRINCIPAL];
 }
 
-const DENIED_REQUIREMENT = Symbol('deniedRequirement');
-type WithRequirement = Request & { [DENIED_REQUIREMENT]?: string };
+const DENIED_PERMISSION = Symbol('deniedPermission');
 
-/** The route's permission the caller lacked (`update User`), for the access.denied event. */
-export function setDeniedRequirement(req: Request, requirement: string): void {
-  (req as WithRequirement)[DENIED_REQUIREMENT] = requirement;
+/** The route's permission the caller lacked, kept on the request for the access.denied event. */
+export interface DeniedPermission {
+  action: string;
+  subject: string;
+}
+type WithDenied = Request & { [DENIED_PERMISSION]?: DeniedPermission };
+
+export function setDeniedPermission(req: Request, permission: DeniedPermission): void {
+  (req as WithDenied)[DENIED_PERMISSION] = permission;
 }
 
-export function deniedRequirementOf(req: Request): string | undefined {
-  return (req as WithRequirement)[DENIED_REQUIREMENT];
+export function deniedPermissionOf(req: Request): DeniedPermission | undefined {
+  return (req as WithDenied)[DENIED_PERMISSION];
 }
 
 /** The authenticated caller; only on routes that require authentication. */
