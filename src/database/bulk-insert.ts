@@ -1,4 +1,5 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { placeholder } from './raw-rows';
 
 /**
  * Inserts rows in one parameterised statement, without TypeORM's insert query builder.
@@ -20,12 +21,11 @@ export async function bulkInsert<T extends ObjectLiteral>(
   const metadata = manager.connection.getMetadata(target);
   const driver = manager.connection.driver;
   const columns = metadata.columns.filter((column) => !column.isVirtual);
-  const postgres = manager.connection.options.type === 'postgres';
   const parameters: unknown[] = [];
   const tuples = rows.map((row) => {
     const placeholders = columns.map((column) => {
       parameters.push(driver.preparePersistentValue(column.getEntityValue(row), column));
-      return postgres ? `$${parameters.length}` : '?';
+      return placeholder(manager, parameters.length);
     });
     return `(${placeholders.join(', ')})`;
   });

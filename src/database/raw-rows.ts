@@ -43,6 +43,22 @@ export function hydrate<T extends ObjectLiteral>(
   return entity;
 }
 
+/** A property's column name, escaped for the driver. */
+export function columnOf<T extends ObjectLiteral>(
+  manager: EntityManager,
+  target: EntityTarget<T>,
+  property: keyof T & string,
+): string {
+  const column = manager.connection.getMetadata(target).findColumnWithPropertyName(property);
+  if (!column) throw new Error(`No column for ${property}`);
+  return manager.connection.driver.escape(column.databaseName);
+}
+
+/** The entity's table name, escaped for the driver. */
+export function tableOf(manager: EntityManager, target: EntityTarget<ObjectLiteral>): string {
+  return manager.connection.driver.escape(manager.connection.getMetadata(target).tableName);
+}
+
 /** The n-th (1-based) bound parameter in the driver's style. */
 export function placeholder(manager: EntityManager, index: number): string {
   return manager.connection.options.type === 'postgres' ? `$${index}` : '?';

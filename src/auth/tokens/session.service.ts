@@ -15,7 +15,7 @@ import { Session } from '../entities/session.entity';
 import { PrincipalService } from '../principal/principal.service';
 import { AccessTokenService } from './access-token.service';
 import { bulkInsert } from '../../database/bulk-insert';
-import { hydrate, placeholder, selectList } from '../../database/raw-rows';
+import { columnOf, hydrate, placeholder, selectList, tableOf } from '../../database/raw-rows';
 
 export interface TokenPair {
   accessToken: string;
@@ -41,7 +41,8 @@ export type SessionMethod = 'password' | 'mfa' | 'social' | 'sso' | 'invite';
 @Injectable()
 export class SessionService {
   private readonly logger = new Logger(SessionService.name);
-  private lookupSql: string | undefined;
+  /** The refresh-token lookup, as SQL for this database (see `findTokenWithSession`). */
+  private readonly lookupSql: string;
 
   constructor(
     private readonly config: AppConfig,
@@ -53,7 +54,14 @@ export class SessionService {
     private readonly metrics: MetricsService,
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
     @InjectRepository(RefreshToken) private readonly refreshTokens: Repository<RefreshToken>,
-  ) {}
+  ) {
+    const manager = refreshTokens.manager;
+    this.lookupSql =
+      `SELECT ${selectList(manager, RefreshToken, 't')}, ${selectList(manager, Session, 's')} ` +
+      `FROM ${tableOf(manager, RefreshToken)} t INNER JOIN ${tableOf(manager, Session)} s ` +
+      `ON s.${columnOf(manager, Session, 'id')} = t.${columnOf(manager, RefreshToken, 'sessionId')} ` +
+      `WHERE t.${columnOf(manager, RefreshToken, 'tokenHash')} = ${placeholder(manager, 1)}`;
+  }
 
   /** Opens a session for a user who has just proved who they are, and issues its first pair. */
   async start(
@@ -156,20 +164,6 @@ export class SessionService {
    */
   private async findTokenWithSession(presented: string): Promise<RefreshToken | null> {
     const manager = this.refreshTokens.manager;
-    this.lookupSql ??= (() => {
-      const driver = manager.connection.driver;
-      const tokens = this.refreshTokens.metadata;
-      const sessions = this.sessions.metadata;
-      const column = (metadata: typeof tokens, property: string) =>
-        driver.escape(metadata.findColumnWithPropertyName(property)?.databaseName ?? property);
-      return (
-        `SELECT ${selectList(manager, RefreshToken, 't')}, ${selectList(manager, Session, 's')} ` +
-        `FROM ${driver.escape(tokens.tableName)} t ` +
-        `INNER JOIN ${driver.escape(sessions.tableName)} s ` +
-        `ON s.${column(sessions, 'id')} = t.${column(tokens, 'sessionId')} ` +
-        `WHERE t.${column(tokens, 'tokenHash')} = ${placeholder(manager, 1)}`
-      );
-    })();
     const rows: Record<string, unknown>[] = await manager.query(this.lookupSql, [
       sha256Hex(presented),
     ]);
