@@ -1,0 +1,90 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditEvent } from '../../src/audit/entities/audit-event.entity';
+import { loadConfig } from '../../src/config/load-config';
+import { bulkInsert } from '../../src/database/bulk-insert';
+import { dataSourceOptions } from '../../src/database/data-source-options';
+import { columnOf, hydrate, placeholder, selectList, tableOf } from '../../src/database/raw-rows';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+/**
+ * The plain-SQL helpers of the hot paths must store and read values exactly as TypeORM's own
+ * builders do, on each engine: dates to the millisecond, nulls, JSON.
+ */
+describe('plain SQL over entity metadata', () => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const config = loadConfig({ ...process.env, NODE_ENV: 'test', ...database.env });
+    dataSource = await new DataSource(dataSourceOptions(config.database)).initialize();
+    await dataSource.runMigrations();
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await database?.drop();
+  });
+
+  function event(seq: number, chain: string, overrides: Partial<AuditEvent> = {}): AuditEvent {
+    return Object.assign(new AuditEvent(), {
+      id: uuidv7(),
+      chain,
+      seq,
+      at: new Date(Date.UTC(2026, 10, 29, 12, 0, 0, 123 + seq)),
+      tenantId: null,
+      actorType: 'system',
+      actorId: null,
+      action: 'test.raw_sql',
+      targetType: 'thing',
+      targetId: `target-${seq}`,
+      outcome: 'success',
+      ip: null,
+      userAgent: 'O\'Brien "quoted" agent',
+      requestId: null,
+      metadata: { nested: { list: [1, 'two', null] }, unicode: 'é✓' },
+      prevHash: 'a'.repeat(64),
+      hash: String(seq).repeat(64).slice(0, 64),
+      ...overrides,
+    });
+  }
+
+  it('bulkInsert stores what the repository reads back, field for field', async () => {
+    const chain = uuidv7();
+    const rows = [event(1, chain), event(2, chain, { tenantId: uuidv7(), ip: '::1' })];
+    await bulkInsert(dataSource.manager, AuditEvent, rows);
+    const stored = await dataSource
+      .getRepository(AuditEvent)
+      .find({ where: { chain }, order: { seq: 'ASC' } });
+    expect(stored).toEqual(rows);
+    expect(stored[0]?.at.getTime()).toBe(rows[0]?.at.getTime());
+  });
+
+  it('selectList and hydrate read a row exactly as the repository does', async () => {
+    const chain = uuidv7();
+    const row = event(1, chain, { actorId: uuidv7() });
+    await bulkInsert(dataSource.manager, AuditEvent, [row]);
+    const manager = dataSource.manager;
+    const raw: Record<string, unknown>[] = await manager.query(
+      `SELECT ${selectList(manager, AuditEvent, 'a')} FROM ${tableOf(manager, AuditEvent)} a ` +
+        `WHERE a.${columnOf(manager, AuditEvent, 'chain')} = ${placeholder(manager, 1)}`,
+      [chain],
+    );
+    expect(raw).toHaveLength(1);
+    const hydrated = hydrate(manager, AuditEvent, raw[0] ?? {}, 'a');
+    expect(hydrated).toBeInstanceOf(AuditEvent);
+    expect(hydrated).toEqual(row);
+    expect(hydrated).toEqual(
+      await dataSource.getRepository(AuditEvent).findOneByOrFail({ id: row.id }),
+    );
+  });
+
+  it('bulkInsert of nothing writes nothing', async () => {
+    const before = await dataSource.getRepository(AuditEvent).count();
+    await bulkInsert(dataSource.manager, AuditEvent, []);
+    expect(await dataSource.getRepository(AuditEvent).count()).toBe(before);
+  });
+});
