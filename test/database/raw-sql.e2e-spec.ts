@@ -1,33 +1,26 @@
 import 'reflect-metadata';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditEvent } from '../../src/audit/entities/audit-event.entity';
-import { loadConfig } from '../../src/config/load-config';
 import { bulkInsert } from '../../src/database/bulk-insert';
-import { dataSourceOptions } from '../../src/database/data-source-options';
 import { columnOf, hydrate, placeholder, selectList, tableOf } from '../../src/database/raw-rows';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { openTestDataSource } from '../support/database';
 
 /**
  * The plain-SQL helpers of the hot paths must store and read values exactly as TypeORM's own
  * builders do, on each engine: dates to the millisecond, nulls, JSON.
  */
 describe('plain SQL over entity metadata', () => {
-  let database: TestDatabase;
   let dataSource: DataSource;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const config = loadConfig({ ...process.env, NODE_ENV: 'test', ...database.env });
-    dataSource = await new DataSource(dataSourceOptions(config.database)).initialize();
+    ({ dataSource, close } = await openTestDataSource());
     await dataSource.runMigrations();
   });
 
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await database?.drop();
-  });
+  afterAll(() => close?.());
 
   function event(seq: number, chain: string, overrides: Partial<AuditEvent> = {}): AuditEvent {
     return Object.assign(new AuditEvent(), {

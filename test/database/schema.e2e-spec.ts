@@ -1,24 +1,17 @@
 import 'reflect-metadata';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config';
-import { dataSourceOptions } from '../../src/database/data-source-options';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { openTestDataSource } from '../support/database';
 
 describe('migrations and entities', () => {
-  let database: TestDatabase;
   let dataSource: DataSource;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const config = loadConfig({ ...process.env, NODE_ENV: 'test', ...database.env });
-    dataSource = await new DataSource(dataSourceOptions(config.database)).initialize();
+    ({ dataSource, close } = await openTestDataSource());
   });
 
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await database?.drop();
-  });
+  afterAll(() => close?.());
 
   it('migrated schema matches the entities: no pending change', async () => {
     await dataSource.runMigrations();

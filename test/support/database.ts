@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '../../src/config/load-config';
+import { dataSourceOptions } from '../../src/database/data-source-options';
 
 export interface TestDatabase {
   /** Environment entries that point an app at this database. */
@@ -37,6 +40,26 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       } finally {
         await client.end();
       }
+    },
+  };
+}
+
+/**
+ * A TypeORM data source on a database of its own, configured as the app configures it, for
+ * tests of the database layer without an app. `close()` destroys it and drops the database.
+ */
+export async function openTestDataSource(): Promise<{
+  dataSource: DataSource;
+  close(): Promise<void>;
+}> {
+  const database = await createTestDatabase();
+  const config = loadConfig({ ...process.env, NODE_ENV: 'test', ...database.env });
+  const dataSource = await new DataSource(dataSourceOptions(config.database)).initialize();
+  return {
+    dataSource,
+    close: async () => {
+      await dataSource.destroy();
+      await database.drop();
     },
   };
 }
