@@ -1,17 +1,23 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import proxyaddr from 'proxy-addr';
 import { WINSTON_MODULE_NEST_PROVIDER } from 'nest-winston';
 import { ClsService } from 'nestjs-cls';
 import { AuditService } from './audit/audit.service';
 import { ProblemDetailsFilter } from './common/filters/problem-details.filter';
 import { bodyParser } from './common/middleware/body-parsers';
-import { requestContextMiddleware } from './common/middleware/request-context.middleware';
+import { clientInfoFor } from './common/http/request-context';
+import {
+  openRequestContext,
+  requestContextMiddleware,
+} from './common/middleware/request-context.middleware';
 import { corsMiddleware } from './common/middleware/cors';
-import { requestIdMiddleware } from './common/middleware/request-id.middleware';
-import { securityHeaders } from './common/middleware/security-headers';
+import { assignRequestId, requestIdMiddleware } from './common/middleware/request-id.middleware';
+import { securityHeaderSets, securityHeaders } from './common/middleware/security-headers';
 import { createValidationPipe } from './common/pipes/validation.pipe';
 import { AppConfig } from './config/app-config';
-import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
+import { httpMetricsMiddleware, httpTimer } from './metrics/http-metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';
 import { OidcProviderService } from './oauth/provider/oidc-provider.service';
 
@@ -40,14 +46,54 @@ export function configureApp(app: NestExpressApplication): void {
   app.use(securityHeaders(config));
   app.use(corsMiddleware(config));
   app.use(bodyParser(OWN_BODY_PARSING));
-  // The OAuth 2.0 / OIDC authorization server, before Nest's routes; its login and consent
-  // pages (/oidc/interaction, /oidc/assets) fall through to the OAuth module's controller.
-  app.use('/oidc', app.get(OidcProviderService).handler());
+  serveOidcAhead(app, config);
 
   app.useGlobalFilters(new ProblemDetailsFilter(app.get(AuditService)));
   app.useGlobalPipes(createValidationPipe());
   setupOpenApi(app, config);
   app.enableShutdownHooks();
+}
+
+/**
+ * The OAuth 2.0 / OIDC authorization server (oidc-provider, a Koa application) is served straight
+ * from the HTTP server, ahead of Express. The engine routes its own paths and parses its own
+ * bodies, so Express's router and middleware chain would do nothing for it but cost as much
+ * again as the engine's own work on each token. Its answers get what every answer gets: the
+ * request id, the async context, the metrics, the security headers and the CORS allowlist.
+ * Gatehouse's login and consent pages under /oidc (`/oidc/interaction`, `/oidc/assets`) stay
+ * with Express and the OAuth module's controller.
+ */
+function serveOidcAhead(app: NestExpressApplication, config: AppConfig): void {
+  const engine = app.get(OidcProviderService);
+  const cls = app.get(ClsService);
+  const time = httpTimer(app.get(MetricsService));
+  const headers = securityHeaderSets(config).oidc;
+  const cors = corsMiddleware(config);
+  // The address as Express's `req.ip` works it out, under the same TRUST_PROXY setting.
+  const trust = app.getHttpAdapter().getInstance().get('trust proxy fn') as (
+    address: string,
+    hop: number,
+  ) => boolean;
+  const server: Server = app.getHttpServer();
+  const express = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!engine.serves(req.url)) {
+      for (const listener of express) listener.call(server, req, res);
+      return;
+    }
+    assignRequestId(req, res);
+    time(req, res, () => '/oidc');
+    headers(res);
+    cors(req, res, () =>
+      openRequestContext(
+        cls,
+        req,
+        clientInfoFor(req, () => proxyaddr(req, trust)),
+        () => engine.handle(req, res),
+      ),
+    );
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MetricsService } from './metrics.service';
 
 interface RouteSeries {
@@ -12,7 +13,9 @@ interface RouteSeries {
  * labelled series are looked up once per (method, route, status) and kept, so a request costs
  * a map lookup rather than prom-client's label hashing.
  */
-export function httpMetricsMiddleware(metrics: MetricsService) {
+export function httpTimer(
+  metrics: MetricsService,
+): (req: IncomingMessage, res: ServerResponse, routeOf: () => string) => void {
   const series = new Map<string, RouteSeries>();
   const seriesOf = (method: string, route: string, status: string): RouteSeries => {
     const key = `${method} ${status} ${route}`;
@@ -26,18 +29,24 @@ export function httpMetricsMiddleware(metrics: MetricsService) {
     }
     return found;
   };
-  return (req: Request, res: Response, next: NextFunction): void => {
+  return (req, res, routeOf) => {
     const start = performance.now();
     res.once('finish', () => {
-      const routePath = (req.route as { path?: string } | undefined)?.path;
-      const route = routePath
-        ? `${req.baseUrl}${routePath}`
-        : req.path.startsWith('/oidc')
-          ? '/oidc'
-          : 'unmatched';
-      const { count, duration } = seriesOf(req.method, route, String(res.statusCode));
+      const { count, duration } = seriesOf(req.method ?? '', routeOf(), String(res.statusCode));
       count.inc();
       duration.observe((performance.now() - start) / 1000);
+    });
+  };
+}
+
+/** Times the requests Express serves, by the template of the route that matched. */
+export function httpMetricsMiddleware(metrics: MetricsService) {
+  const time = httpTimer(metrics);
+  return (req: Request, res: Response, next: NextFunction): void => {
+    time(req, res, () => {
+      const routePath = (req.route as { path?: string } | undefined)?.path;
+      if (routePath) return `${req.baseUrl}${routePath}`;
+      return req.path.startsWith('/oidc') ? '/oidc' : 'unmatched';
     });
     next();
   };

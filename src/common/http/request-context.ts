@@ -1,5 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import type { Principal } from '../../auth/principal/principal';
 import { AppError } from '../errors/app-error';
 import { requestIdOf } from '../middleware/request-id.middleware';
@@ -51,12 +52,17 @@ export interface ClientInfo {
  * session, and `req.ip` (proxy-aware address parsing) is not free.
  */
 export function clientInfoOf(req: Request): ClientInfo {
+  // `req.ip` honours TRUST_PROXY (Express's "trust proxy"), and only then X-Forwarded-For.
+  return clientInfoFor(req, () => req.ip);
+}
+
+/** The same for a request Express has not seen, given how to find its address. */
+export function clientInfoFor(req: IncomingMessage, address: () => string | undefined): ClientInfo {
   let ip: string | null | undefined;
   let userAgent: string | null | undefined;
   return {
     get ip() {
-      // `req.ip` honours TRUST_PROXY (Express's "trust proxy"), and only then X-Forwarded-For.
-      ip ??= req.ip ? req.ip.slice(0, 64) : null;
+      ip ??= address()?.slice(0, 64) || null;
       return ip;
     },
     get userAgent() {

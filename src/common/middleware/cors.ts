@@ -1,5 +1,5 @@
 import cors, { type CorsOptions } from 'cors';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppConfig } from '../../config/app-config';
 
 /**
@@ -33,9 +33,11 @@ export function corsOptions(config: AppConfig): CorsOptions {
  * navigations): CORS only ever concerns requests a browser tags with their origin, and most API
  * traffic carries none. Every answer is `no-store`, so no shared cache can mix up the two.
  */
-export function corsMiddleware(config: AppConfig): RequestHandler {
+export function corsMiddleware(
+  config: AppConfig,
+): (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void {
   const handler = cors(corsOptions(config));
-  return (req: Request, res: Response, next: NextFunction) => {
+  return (req, res, next) => {
     if (req.headers.origin === undefined) next();
     else handler(req, res, next);
   };

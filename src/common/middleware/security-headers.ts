@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
+import type { ServerResponse } from 'node:http';
 import type { AppConfig } from '../../config/app-config';
 
 /** The JSON API renders nothing: it may load nothing and be framed by nobody. */
@@ -60,13 +61,18 @@ function headersOf(middleware: ReturnType<typeof helmet>): HeaderList {
   return headers;
 }
 
+/** Sets one kind of page's security headers on an answer. */
+export type SecurityHeaders = (res: ServerResponse) => void;
+
 /**
- * Security headers (helmet): CSP by kind of page, HSTS when served over TLS (directly or
+ * Security headers (helmet) by kind of page: CSP, HSTS when served over TLS (directly or
  * behind an https PUBLIC_URL), `nosniff`, `no-referrer`, and `Cache-Control: no-store` by
  * default, since most answers carry a token or personal data. Pages that set their own CSP
  * (the OAuth server's HTML) keep it.
  */
-export function securityHeaders(config: AppConfig): RequestHandler {
+export function securityHeaderSets(
+  config: AppConfig,
+): Record<'api' | 'docs' | 'oidc', SecurityHeaders> {
   const overTls = config.http.tls !== null || config.http.publicUrl.startsWith('https://');
   const common = {
     hsts: overTls ? { maxAge: 31_536_000, includeSubDomains: true } : false,
@@ -95,19 +101,31 @@ export function securityHeaders(config: AppConfig): RequestHandler {
     ...common,
     contentSecurityPolicy: { useDefaults: false, directives: OIDC_CSP },
   });
-  const apiHeaders = headersOf(api);
-  const docsHeaders = headersOf(docs);
-  const oidcHeaders = headersOf(oidc);
+  const setting =
+    (headers: HeaderList): SecurityHeaders =>
+    (res) => {
+      for (const [name, value] of headers) res.setHeader(name, value);
+      res.setHeader('Cache-Control', 'no-store');
+    };
+  return {
+    api: setting(headersOf(api)),
+    docs: setting(headersOf(docs)),
+    oidc: setting(headersOf(oidc)),
+  };
+}
+
+/** The security headers of every route Express serves, chosen by path. */
+export function securityHeaders(config: AppConfig): RequestHandler {
+  const sets = securityHeaderSets(config);
   return (req: Request, res: Response, next: NextFunction) => {
     const path = req.path;
-    const headers =
+    const set =
       path === '/docs' || path.startsWith('/docs/')
-        ? docsHeaders
+        ? sets.docs
         : path === '/oidc' || path.startsWith('/oidc/')
-          ? oidcHeaders
-          : apiHeaders;
-    for (const [name, value] of headers) res.setHeader(name, value);
-    res.setHeader('Cache-Control', 'no-store');
+          ? sets.oidc
+          : sets.api;
+    set(res);
     next();
   };
 }

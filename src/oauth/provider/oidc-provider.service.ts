@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { hkdfSync } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type Account,
   type AccessToken,
@@ -30,6 +30,8 @@ import { ACCESS_TOKEN_OIDC_SCOPES, API_SCOPES, OAUTH_SCOPES, OIDC_SCOPES } from 
 import { errorPage, loggedOutPage, logoutPage, pageCsp } from '../interaction/pages';
 import { AlreadyConsumedError, OidcArtifactStore } from './oidc-artifact-store.service';
 
+/** Where the engine is mounted: the issuer is `PUBLIC_URL/oidc`. */
+const MOUNT = '/oidc';
 /** Paths under `/oidc` that Gatehouse's own controllers serve (login and consent pages, CSS). */
 const OWN_PATHS = ['/interaction/', '/assets/'];
 const INTERACTION_TTL_S = 10 * 60;
@@ -51,7 +53,11 @@ function isJwt(value: string): boolean {
 @Injectable()
 export class OidcProviderService implements OnModuleInit {
   private readonly logger = new Logger('OidcProvider');
-  private current: { provider: Provider; callback: RequestHandler; keys: string } | null = null;
+  private current: {
+    provider: Provider;
+    callback: ReturnType<Provider['callback']>;
+    keys: string;
+  } | null = null;
   private readonly cookieKey: string;
   readonly csrfKey: Buffer;
 
@@ -92,26 +98,33 @@ export class OidcProviderService implements OnModuleInit {
     const keys = this.keySignature();
     if (!this.current || this.current.keys !== keys) {
       const provider = this.build();
-      this.current = { provider, callback: provider.callback() as RequestHandler, keys };
+      this.current = { provider, callback: provider.callback(), keys };
     }
     return this.current.provider;
   }
 
-  /** The Express handler `configureApp` mounts at `/oidc`. */
-  handler(): RequestHandler {
-    return (req: Request, res: Response, next: NextFunction) => {
-      if (OWN_PATHS.some((prefix) => req.path.startsWith(prefix))) {
-        next();
-        return;
-      }
-      this.provider();
-      const current = this.current;
-      if (!current) {
-        next();
-        return;
-      }
-      current.callback(req, res, next);
-    };
+  /**
+   * Whether a request is for the engine: everything under `/oidc` except Gatehouse's own login
+   * and consent pages and their assets, which Nest's controllers serve.
+   */
+  serves(url: string | undefined): boolean {
+    if (url === undefined || !url.startsWith(MOUNT)) return false;
+    const rest = url.slice(MOUNT.length);
+    if (rest !== '' && rest[0] !== '/' && rest[0] !== '?') return false;
+    return !OWN_PATHS.some((prefix) => rest.startsWith(prefix));
+  }
+
+  /**
+   * Hands a request to oidc-provider as if mounted at `/oidc` (the engine finds its mount path
+   * by comparing `originalUrl` with `url`).
+   */
+  handle(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse): void {
+    const url = req.url ?? MOUNT;
+    const rest = url.slice(MOUNT.length);
+    req.originalUrl = url;
+    req.url = rest === '' || rest[0] === '?' ? `/${rest}` : rest;
+    this.provider();
+    void this.current?.callback(req, res);
   }
 
   /** What the active signing configuration is, to notice a rotation. */
