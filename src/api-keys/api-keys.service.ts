@@ -2,7 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { In, IsNull, type Repository } from 'typeorm';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../common/crypto/ids';
 import { AuditService } from '../audit/audit.service';
 import type { Principal, RoleSummary } from '../auth/principal/principal';
 import { PrincipalResolver } from '../auth/principal/principal-resolver.service';
@@ -101,7 +101,7 @@ export class ApiKeysService implements OnModuleInit {
     const prefix = randomBytes(6).toString('hex');
     const key = `gat_${prefix}_${randomSecret()}`;
     const row = this.keys.create({
-      id: uuidv7(),
+      id: newId(),
       name: input.name,
       prefix,
       secretHash: sha256Hex(key),

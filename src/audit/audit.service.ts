@@ -9,7 +9,7 @@ import {
 import { WINSTON_MODULE_PROVIDER } from 'nest-winston';
 import { ClsService } from 'nestjs-cls';
 import type { EntityManager } from 'typeorm';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../common/crypto/ids';
 import type { Logger as WinstonLogger } from 'winston';
 import { redact } from '../common/logging/redact';
 import type { ClientInfo } from '../common/http/request-context';
@@ -78,7 +78,7 @@ export class AuditService
         ? { type: principal.type, id: principal.id }
         : { type: 'system' as const, id: null });
     const event = Object.assign(new AuditEvent(), {
-      id: uuidv7(),
+      id: newId(),
       chain: input.tenantId ?? INSTANCE_CHAIN,
       seq: 0,
       at: new Date(),

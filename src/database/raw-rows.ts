@@ -63,3 +63,27 @@ export function tableOf(manager: EntityManager, target: EntityTarget<ObjectLiter
 export function placeholder(manager: EntityManager, index: number): string {
   return manager.connection.options.type === 'postgres' ? `$${index}` : '?';
 }
+
+/** A value as the driver stores it in a property's column (dates, booleans, JSON). */
+export function storedValue<T extends ObjectLiteral>(
+  manager: EntityManager,
+  target: EntityTarget<T>,
+  property: keyof T & string,
+  value: unknown,
+): unknown {
+  const column = manager.connection.getMetadata(target).findColumnWithPropertyName(property);
+  if (!column) throw new Error(`No column for ${property}`);
+  return manager.connection.driver.preparePersistentValue(value, column);
+}
+
+/** Runs a write in the manager's transaction and answers how many rows it changed. */
+export async function affectedRows(
+  manager: EntityManager,
+  sql: string,
+  parameters: readonly unknown[],
+): Promise<number> {
+  const runner = manager.queryRunner;
+  if (!runner) throw new Error('affectedRows needs a transaction manager');
+  const result = await runner.query(sql, [...parameters], true);
+  return result.affected ?? 0;
+}

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, MoreThan, type Repository } from 'typeorm';
 import { randomBytes } from 'node:crypto';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../common/crypto/ids';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal/principal';
 import { rulesOfRole } from '../auth/principal/principal.service';
@@ -65,7 +65,7 @@ export class OAuthClientsService {
     const secret = input.type === 'confidential' ? randomSecret() : null;
     const now = new Date();
     const client = Object.assign(new OAuthClient(), {
-      id: uuidv7(),
+      id: newId(),
       tenantId: auth.tenant.id,
       clientId: newClientId(),
       name: input.name,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, type Repository } from 'typeorm';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../common/crypto/ids';
 import { OAuthConsent } from './entities/oauth-consent.entity';
 
 /** Consent a user gave a client, remembered per (user, client) as the union of scopes granted. */
@@ -35,7 +35,7 @@ export class OAuthConsentService {
       }
       try {
         await this.consents.insert({
-          id: uuidv7(),
+          id: newId(),
           tenantId,
           userId,
           clientId: clientRowId,

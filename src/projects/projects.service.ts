@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../common/crypto/ids';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal/principal';
 import {
@@ -62,7 +62,7 @@ export class ProjectsService {
     if (!auth.userId) throw AppError.forbidden('Projects are owned by users.');
     const now = new Date();
     const project = this.projects.create({
-      id: uuidv7(),
+      id: newId(),
       ownerId: auth.userId,
       name: input.name,
       description: input.description ?? '',

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../common/crypto/ids';
 import { Role } from './entities/role.entity';
 import type { BuiltInRoleName } from './permission-catalog';
 
@@ -26,7 +26,7 @@ export async function createBuiltInRoles(
   const now = new Date();
   const roles = names.map((name) =>
     Object.assign(new Role(), {
-      id: uuidv7(),
+      id: newId(),
       tenantId,
       name,
       description: DESCRIPTIONS[name],

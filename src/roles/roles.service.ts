@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../common/crypto/ids';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal/principal';
 import { rulesOfRole } from '../auth/principal/principal.service';
@@ -84,7 +84,7 @@ export class RolesService {
     }
     const now = new Date();
     const role = this.roles.create({
-      id: uuidv7(),
+      id: newId(),
       name: input.name,
       description: input.description ?? '',
       builtIn: false,

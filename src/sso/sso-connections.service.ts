@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, In, MoreThan, Not, type Repository } from 'typeorm';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../common/crypto/ids';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal/principal';
 import { rulesOfRole } from '../auth/principal/principal.service';
@@ -95,7 +95,7 @@ export class SsoConnectionsService {
   }
 
   async create(auth: Principal, input: CreateSsoConnectionDto): Promise<SsoConnectionDto> {
-    const id = uuidv7();
+    const id = newId();
     const domains = this.checkDomains(input.domains);
     let saml: SamlSettings | null = null;
     let oidc: OidcSettings | null = null;
@@ -448,7 +448,7 @@ function fieldError(field: string, message: string): AppError {
 function domainRows(connection: SsoConnection, domains: readonly string[]): SsoConnectionDomain[] {
   return domains.map((domain) =>
     Object.assign(new SsoConnectionDomain(), {
-      id: uuidv7(),
+      id: newId(),
       connectionId: connection.id,
       tenantId: connection.tenantId,
       domain,

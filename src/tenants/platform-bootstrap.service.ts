@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../common/crypto/ids';
 import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../config/app-config';
 import { withDatabaseLock } from '../database/database-lock';
@@ -40,7 +40,7 @@ export class PlatformBootstrapService implements OnApplicationBootstrap {
       );
       const now = new Date();
       const tenant = Object.assign(new Tenant(), {
-        id: uuidv7(),
+        id: newId(),
         slug: tenantSlug,
         name: 'Platform',
         plan: 'enterprise' as const,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../common/crypto/ids';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal/principal';
 import { InvalidationBus } from '../common/cache/invalidation-bus';
@@ -143,7 +143,7 @@ export class TenantsService {
         : null;
     const now = new Date();
     const tenant = Object.assign(new Tenant(), {
-      id: uuidv7(),
+      id: newId(),
       slug: input.slug,
       name: input.name,
       plan: input.plan ?? 'free',

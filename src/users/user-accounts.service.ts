@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, In, IsNull, type Repository } from 'typeorm';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../common/crypto/ids';
 import { passwordProblem } from '../auth/passwords/password-policy';
 import { PasswordHasher } from '../auth/passwords/password-hasher.service';
 import { AppError } from '../common/errors/app-error';
@@ -88,7 +88,7 @@ export class UserAccountsService {
 
     const now = new Date();
     const user = Object.assign(new User(), {
-      id: uuidv7(),
+      id: newId(),
       tenantId: account.tenantId,
       email,
       name: account.name?.trim() ?? '',

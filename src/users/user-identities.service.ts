@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../common/crypto/ids';
 import { UserIdentity } from './entities/user-identity.entity';
 
 /** External identities (social, SSO) of users: the one place both federation modules link them. */
@@ -32,7 +32,7 @@ export class UserIdentitiesService {
   ): Promise<UserIdentity> {
     const now = new Date();
     const row = Object.assign(new UserIdentity(), {
-      id: uuidv7(),
+      id: newId(),
       ...identity,
       createdAt: now,
       lastUsedAt: now,

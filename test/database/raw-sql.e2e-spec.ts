@@ -1,10 +1,18 @@
 import 'reflect-metadata';
 import type { DataSource } from 'typeorm';
-import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditEvent } from '../../src/audit/entities/audit-event.entity';
+import { newId as uuidv7 } from '../../src/common/crypto/ids';
 import { bulkInsert } from '../../src/database/bulk-insert';
-import { columnOf, hydrate, placeholder, selectList, tableOf } from '../../src/database/raw-rows';
+import {
+  affectedRows,
+  columnOf,
+  hydrate,
+  placeholder,
+  selectList,
+  storedValue,
+  tableOf,
+} from '../../src/database/raw-rows';
 import { openTestDataSource } from '../support/database';
 
 /**
@@ -79,5 +87,28 @@ describe('plain SQL over entity metadata', () => {
     const before = await dataSource.getRepository(AuditEvent).count();
     await bulkInsert(dataSource.manager, AuditEvent, []);
     expect(await dataSource.getRepository(AuditEvent).count()).toBe(before);
+  });
+
+  it('a conditional UPDATE through affectedRows changes one row once, and stores dates as TypeORM does', async () => {
+    const chain = uuidv7();
+    const row = event(1, chain);
+    await bulkInsert(dataSource.manager, AuditEvent, [row]);
+    const manager = dataSource.manager;
+    const at = new Date(Date.UTC(2026, 10, 30, 8, 30, 15, 987));
+    const sql =
+      `UPDATE ${tableOf(manager, AuditEvent)} SET ${columnOf(manager, AuditEvent, 'at')} = ${placeholder(manager, 1)} ` +
+      `WHERE ${columnOf(manager, AuditEvent, 'id')} = ${placeholder(manager, 2)} ` +
+      `AND ${columnOf(manager, AuditEvent, 'at')} < ${placeholder(manager, 3)}`;
+    const claim = (tx: typeof manager) =>
+      affectedRows(tx, sql, [
+        storedValue(tx, AuditEvent, 'at', at),
+        row.id,
+        storedValue(tx, AuditEvent, 'at', at),
+      ]);
+    expect(await dataSource.transaction(claim)).toBe(1);
+    expect(await dataSource.transaction(claim)).toBe(0);
+    const stored = await dataSource.getRepository(AuditEvent).findOneByOrFail({ id: row.id });
+    expect(stored.at.getTime()).toBe(at.getTime());
+    await expect(affectedRows(manager, sql, [])).rejects.toThrow(/transaction/);
   });
 });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type Repository } from 'typeorm';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../common/crypto/ids';
 import { AuditService } from '../../audit/audit.service';
 import { PasswordHasher } from '../../auth/passwords/password-hasher.service';
 import type { Principal } from '../../auth/principal/principal';
@@ -95,7 +95,7 @@ export class MfaEnrollmentService {
       await manager.insert(
         MfaRecoveryCode,
         recoveryCodes.map((recoveryCode) => ({
-          id: uuidv7(),
+          id: newId(),
           tenantId: user.tenantId,
           userId: user.id,
           codeHash: hashRecoveryCode(user.id, normaliseRecoveryCode(recoveryCode) ?? ''),

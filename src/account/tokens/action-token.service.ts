@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, In, IsNull, MoreThan, type Repository } from 'typeorm';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../common/crypto/ids';
 import { randomSecret, sha256Hex } from '../../common/crypto/tokens';
 import { TransactionRunner } from '../../database/transaction-runner';
 import { ActionToken, type ActionTokenPurpose } from '../entities/action-token.entity';
@@ -48,7 +48,7 @@ export class ActionTokenService {
     await this.transactions.run(async (manager) => {
       if (purpose !== 'mfa_challenge') await this.spendUnused(manager, user.id, [purpose], now);
       await manager.insert(ActionToken, {
-        id: uuidv7(),
+        id: newId(),
         tenantId: user.tenantId,
         userId: user.id,
         purpose,

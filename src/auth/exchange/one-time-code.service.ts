@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, MoreThan, type Repository } from 'typeorm';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../common/crypto/ids';
 import { AuditService } from '../../audit/audit.service';
 import { randomSecret, sha256Hex } from '../../common/crypto/tokens';
 import { AppError } from '../../common/errors/app-error';
@@ -39,7 +39,7 @@ export class OneTimeCodeService {
     const code = randomSecret();
     const now = new Date();
     await this.codes.insert({
-      id: uuidv7(),
+      id: newId(),
       codeHash: sha256Hex(code),
       tenantId: user.tenantId,
       userId: user.id,

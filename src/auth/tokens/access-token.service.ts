@@ -8,7 +8,7 @@ import {
   SignJWT,
 } from 'jose';
 import { createHash, createSecretKey, type KeyObject } from 'node:crypto';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../common/crypto/ids';
 import { AppConfig } from '../../config/app-config';
 import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-code';
@@ -70,7 +70,7 @@ export class AccessTokenService {
     scope?: string;
   }): Promise<IssuedAccessToken> {
     const ttl = this.config.tokens.accessTokenTtl;
-    const jti = uuidv7();
+    const jti = newId();
     const payload: JWTPayload = { tid: claims.tid };
     if (claims.sid) payload.sid = claims.sid;
     if (claims.scope) payload.scope = claims.scope;

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, type Repository } from 'typeorm';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../common/crypto/ids';
 import { randomSecret, sha256Hex } from '../../common/crypto/tokens';
 import { SecretBox } from '../../common/crypto/secret-box';
 import { FederationState } from '../entities/federation-state.entity';
@@ -44,7 +44,7 @@ export class FederationStateStore implements OnModuleInit, OnModuleDestroy {
     const stateHash = sha256Hex(state);
     const now = new Date();
     await this.states.insert({
-      id: uuidv7(),
+      id: newId(),
       stateHash,
       purpose,
       sealedData: this.box.seal(JSON.stringify(data), context(purpose, stateHash)),
