@@ -31,8 +31,12 @@ export interface AuditRecord {
   metadata?: Record<string, unknown>;
 }
 
-const FLUSH_INTERVAL_MS = 200;
-const FLUSH_BATCH = 500;
+/**
+ * Small, frequent batches: on SQLite a batch's hashing and insert run without yielding, so a
+ * large one would hold up every request that arrived meanwhile (the tail latency of writes).
+ */
+const FLUSH_INTERVAL_MS = 50;
+const FLUSH_BATCH = 100;
 /** Beyond this, the oldest events would be dropped (and said so) rather than exhaust memory. */
 const MAX_BUFFER = 100_000;
 
@@ -168,6 +172,8 @@ export class AuditService
         this.buffer = [...unwritten, ...this.buffer];
         return;
       }
+      // Let waiting requests in between batches.
+      if (this.buffer.length > 0) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
