@@ -71,8 +71,10 @@ async function startGatehouse(env) {
       // concern and would measure stdout, not Gatehouse.
       LOG_LEVEL: 'warn',
       UV_THREADPOOL_SIZE: String(Math.max(2, availableParallelism())),
-      // As the Dockerfile ships it: the heap limit keeps V8 from growing the heap with garbage.
+      // As the Dockerfile ships it: the heap limit keeps V8 from growing the heap with garbage,
+      // and two malloc arenas keep the thread pool's threads from holding one each.
       NODE_OPTIONS: '--max-old-space-size=256',
+      MALLOC_ARENA_MAX: '2',
       HOST: '127.0.0.1',
       PORT: String(port),
       PUBLIC_URL: `http://127.0.0.1:${port}`,
