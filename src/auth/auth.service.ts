@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { packRules } from '@casl/ability/extra';
 import type { Repository } from 'typeorm';
+import { updateWhere } from '../database/raw-rows';
 import { AuditService } from '../audit/audit.service';
 import { type LoginOutcome, MetricsService } from '../metrics/metrics.service';
 import { AppError } from '../common/errors/app-error';
@@ -153,7 +154,7 @@ export class AuthService {
         { passwordHash: await this.hasher.hash(input.password) },
       );
     }
-    await this.users.update({ id: user.id }, { lastLoginAt: new Date() });
+    await updateWhere(this.users, { id: user.id }, { lastLoginAt: new Date() });
     this.audit.record({
       action: 'auth.login',
       outcome: 'success',

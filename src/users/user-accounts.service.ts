@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, In, IsNull, type Repository } from 'typeorm';
+import { columnOf, hydrate, placeholder, selectList, tableOf } from '../database/raw-rows';
 import { newId } from '../common/crypto/ids';
 import { passwordProblem } from '../auth/passwords/password-policy';
 import { PasswordHasher } from '../auth/passwords/password-hasher.service';
@@ -39,6 +40,8 @@ export function normaliseEmail(email: string): string {
 export class UserAccountsService {
   private readonly logger = new Logger(UserAccountsService.name);
   private readonly createdListeners: AccountCreatedListener[] = [];
+
+  private forLoginSql: string | null = null;
 
   constructor(
     private readonly hasher: PasswordHasher,
@@ -139,9 +142,18 @@ export class UserAccountsService {
   }
 
   /** The live account with this email in the tenant, with its password hash, or null. */
-  findForLogin(tenantId: string, email: string): Promise<User | null> {
-    return this.users.findOne({
-      where: { tenantId, email: normaliseEmail(email), deletedAt: IsNull() },
-    });
+  async findForLogin(tenantId: string, email: string): Promise<User | null> {
+    const manager = this.users.manager;
+    // Every login's first query: plain SQL built once (the query builder cost more than it).
+    this.forLoginSql ??=
+      `SELECT ${selectList(manager, User, 'u')} FROM ${tableOf(manager, User)} u ` +
+      `WHERE u.${columnOf(manager, User, 'tenantId')} = ${placeholder(manager, 1)} ` +
+      `AND u.${columnOf(manager, User, 'email')} = ${placeholder(manager, 2)} ` +
+      `AND u.${columnOf(manager, User, 'deletedAt')} IS NULL`;
+    const rows: Record<string, unknown>[] = await manager.query(this.forLoginSql, [
+      tenantId,
+      normaliseEmail(email),
+    ]);
+    return rows[0] ? hydrate(manager, User, rows[0], 'u') : null;
   }
 }

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { DataSource } from 'typeorm';
+import { type DataSource, IsNull } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditEvent } from '../../src/audit/entities/audit-event.entity';
 import { newId as uuidv7 } from '../../src/common/crypto/ids';
@@ -12,6 +12,7 @@ import {
   selectList,
   storedValue,
   tableOf,
+  updateWhere,
 } from '../../src/database/raw-rows';
 import { openTestDataSource } from '../support/database';
 
@@ -89,7 +90,7 @@ describe('plain SQL over entity metadata', () => {
     expect(await dataSource.getRepository(AuditEvent).count()).toBe(before);
   });
 
-  it('a conditional UPDATE through affectedRows changes one row once, and stores dates as TypeORM does', async () => {
+  it('a conditional UPDATE through affectedRows changes one row once, in a transaction or not, and stores dates as TypeORM does', async () => {
     const chain = uuidv7();
     const row = event(1, chain);
     await bulkInsert(dataSource.manager, AuditEvent, [row]);
@@ -109,6 +110,36 @@ describe('plain SQL over entity metadata', () => {
     expect(await dataSource.transaction(claim)).toBe(0);
     const stored = await dataSource.getRepository(AuditEvent).findOneByOrFail({ id: row.id });
     expect(stored.at.getTime()).toBe(at.getTime());
-    await expect(affectedRows(manager, sql, [])).rejects.toThrow(/transaction/);
+    // Outside a transaction too, on a connection of its own.
+    const later = new Date(at.getTime() + 1000);
+    expect(
+      await affectedRows(manager, sql, [
+        storedValue(manager, AuditEvent, 'at', later),
+        row.id,
+        storedValue(manager, AuditEvent, 'at', later),
+      ]),
+    ).toBe(1);
+  });
+
+  it('updateWhere writes plain values as the repository would, and leaves the rest to it', async () => {
+    const chain = uuidv7();
+    const row = event(1, chain);
+    await bulkInsert(dataSource.manager, AuditEvent, [row]);
+    const repository = dataSource.getRepository(AuditEvent);
+    const changes = {
+      targetId: null,
+      userAgent: 'it\'s "new"',
+      metadata: { list: [1, 2], nested: { ok: true } },
+      at: new Date(Date.UTC(2026, 11, 1, 0, 0, 0, 5)),
+    };
+    // Plain: one statement.
+    expect(await updateWhere(repository, { id: row.id, chain }, changes)).toBe(1);
+    expect(await updateWhere(repository, { id: row.id, chain: 'other' }, changes)).toBe(0);
+    expect(await repository.findOneByOrFail({ id: row.id })).toEqual({ ...row, ...changes });
+    // An operator in the condition goes through the repository, with the same answer.
+    expect(
+      await updateWhere(repository, { id: row.id, tenantId: IsNull() }, { outcome: 'failure' }),
+    ).toBe(1);
+    expect((await repository.findOneByOrFail({ id: row.id })).outcome).toBe('failure');
   });
 });

@@ -23,6 +23,7 @@ import {
   selectList,
   storedValue,
   tableOf,
+  updateWhere,
 } from '../../database/raw-rows';
 
 export interface TokenPair {
@@ -108,7 +109,7 @@ export class SessionService {
     });
     const refreshToken = randomSecret();
     await this.transactions.run(async (manager) => {
-      await manager.insert(Session, session);
+      await bulkInsert(manager, Session, [session]);
       await bulkInsert(manager, RefreshToken, [this.newRefreshRow(session, refreshToken, now)]);
     });
     this.metrics.tokensIssued.inc({ grant: method });
@@ -150,7 +151,7 @@ export class SessionService {
     // "Last used" is for people reading their sessions list: a minute's precision is plenty,
     // and it saves a write on most refreshes of a busy client.
     if (now.getTime() - session.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
-      await this.sessions.update({ id: session.id }, { lastUsedAt: now });
+      await updateWhere(this.sessions, { id: session.id }, { lastUsedAt: now });
     }
     this.audit.record({
       action: 'auth.refresh',

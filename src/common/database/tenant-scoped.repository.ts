@@ -12,6 +12,14 @@ import type {
 } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { Principal } from '../../auth/principal/principal';
+import {
+  columnOf,
+  hydrate,
+  placeholder,
+  selectList,
+  tableOf,
+  updateWhere,
+} from '../../database/raw-rows';
 
 interface TenantOwned extends ObjectLiteral {
   id: string;
@@ -25,6 +33,9 @@ interface TenantOwned extends ObjectLiteral {
  * tenant are therefore simply not found (404), exactly as missing ones.
  */
 export class TenantScopedRepository<T extends TenantOwned> {
+  /** `findById` as plain SQL, built on first use (see `findById`). */
+  private byIdSql: string | null = null;
+
   constructor(
     readonly raw: Repository<T>,
     private readonly cls: ClsService,
@@ -57,8 +68,22 @@ export class TenantScopedRepository<T extends TenantOwned> {
     return this.raw.findOne({ where: this.scoped(where), relations });
   }
 
-  findById(id: string, relations?: FindManyOptions<T>['relations']): Promise<T | null> {
-    return this.findOne({ id } as FindOptionsWhere<T>, relations);
+  /**
+   * Without relations, one statement built once from the entity's metadata: every protected
+   * write loads its object first, and the query builder's work for that lookup (~200 µs) was
+   * more than the database's.
+   */
+  async findById(id: string, relations?: FindManyOptions<T>['relations']): Promise<T | null> {
+    if (relations) return this.findOne({ id } as FindOptionsWhere<T>, relations);
+    const tenantId = this.tenantId();
+    const manager = this.raw.manager;
+    const target = this.raw.target;
+    this.byIdSql ??=
+      `SELECT ${selectList(manager, target, 'e')} FROM ${tableOf(manager, target)} e ` +
+      `WHERE e.${columnOf<TenantOwned>(manager, target, 'tenantId')} = ${placeholder(manager, 1)} ` +
+      `AND e.${columnOf<TenantOwned>(manager, target, 'id')} = ${placeholder(manager, 2)}`;
+    const rows: Record<string, unknown>[] = await manager.query(this.byIdSql, [tenantId, id]);
+    return rows[0] ? hydrate(manager, target, rows[0], 'e') : null;
   }
 
   exists(where: FindOptionsWhere<T>): Promise<boolean> {
@@ -74,9 +99,8 @@ export class TenantScopedRepository<T extends TenantOwned> {
     return this.raw.create({ ...values, tenantId: this.tenantId() } as DeepPartial<T>);
   }
 
-  async update(where: FindOptionsWhere<T>, values: QueryDeepPartialEntity<T>): Promise<number> {
-    const result = await this.raw.update(this.scoped(where), values);
-    return result.affected ?? 0;
+  update(where: FindOptionsWhere<T>, values: QueryDeepPartialEntity<T>): Promise<number> {
+    return updateWhere(this.raw, this.scoped(where), values);
   }
 
   async delete(where: FindOptionsWhere<T>): Promise<number> {
