@@ -4,7 +4,7 @@
  * Gatehouse benchmarks (SPEC §12). Starts a production build on loopback with rate limits off,
  * measures each row with autocannon against a baseline taken in the same run, and prints a
  * table (`--json` for JSON). Options: `--rows 1,3,6`, `--duration <seconds per measurement>`,
- * `--connections <n>`.
+ * `--connections <n>`, `--warmup <seconds before each measurement>`.
  *
  * Row 8 (two instances on PostgreSQL + Redis) runs when BENCH_DATABASE_URL and BENCH_REDIS_URL
  * are set (CI-like machines have them: postgres://postgres@127.0.0.1:5432/postgres and
@@ -34,6 +34,7 @@ const option = (name, fallback) => {
 const JSON_OUTPUT = args.includes('--json');
 const DURATION = Number(option('duration', '8'));
 const CONNECTIONS = Number(option('connections', '50'));
+const WARMUP = Number(option('warmup', '2'));
 const ROWS = new Set(option('rows', '1,2,3,4,5,6,7,8').split(',').map(Number));
 const CORES = availableParallelism();
 
@@ -41,7 +42,16 @@ const log = (message) => {
   if (!JSON_OUTPUT) process.stderr.write(`${message}\n`);
 };
 
-function run(options) {
+/**
+ * One measurement, after a warm-up at the same load whose figures are dropped: the first
+ * seconds on a route measure the JIT compiler and cold caches, not the steady state.
+ */
+async function run(options) {
+  if (WARMUP > 0) await measure({ ...options, duration: WARMUP });
+  return measure(options);
+}
+
+function measure(options) {
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       { duration: DURATION, connections: CONNECTIONS, ...options },
@@ -112,7 +122,7 @@ async function main() {
   };
   const machine = `${CORES} vCPU (${cpus()[0]?.model ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   log(
-    `Gatehouse benchmarks on ${machine}; ${DURATION} s per measurement, ${CONNECTIONS} connections`,
+    `Gatehouse benchmarks on ${machine}; ${DURATION} s per measurement after ${WARMUP} s of warm-up, ${CONNECTIONS} connections`,
   );
 
   // For scale: what the bare framework does on this machine.
@@ -416,7 +426,7 @@ async function main() {
 
   if (JSON_OUTPUT) {
     process.stdout.write(
-      `${JSON.stringify({ machine, durationSeconds: DURATION, connections: CONNECTIONS, floor, rows }, null, 2)}\n`,
+      `${JSON.stringify({ machine, durationSeconds: DURATION, warmupSeconds: WARMUP, connections: CONNECTIONS, floor, rows }, null, 2)}\n`,
     );
   } else {
     printTable(machine, rows, floor);
@@ -472,7 +482,7 @@ function printTable(machine, rows, floor) {
   );
   for (const line of lines) process.stdout.write(`${format(line)}\n`);
   process.stdout.write(
-    `\n${CONNECTIONS} connections, ${DURATION} s per measurement; autocannon shares the machine.\n`,
+    `\n${CONNECTIONS} connections, ${DURATION} s per measurement after ${WARMUP} s of warm-up; autocannon shares the machine.\n`,
   );
   if (floor) {
     process.stdout.write(
