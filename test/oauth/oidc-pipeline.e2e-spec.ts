@@ -78,7 +78,11 @@ describe('the /oidc pipeline', () => {
       ip: '203.0.113.7',
       userAgent: 'pipeline-test',
       actor: { type: 'client' },
-      metadata: { grantType: 'client_credentials', clientId: client.clientId },
+      metadata: {
+        grantType: 'client_credentials',
+        clientId: client.clientId,
+        refreshIssued: false,
+      },
     });
   });
 

@@ -613,7 +613,8 @@ export class OidcProviderService implements OnModuleInit {
       metadata: {
         grantType: typeof params?.grant_type === 'string' ? params.grant_type : null,
         scope: token?.scope ?? null,
-        refreshToken: entities.RefreshToken !== undefined,
+        // Not `refreshToken`: a key that names a token is redacted from every event.
+        refreshIssued: entities.RefreshToken !== undefined,
         jti: token?.jti ?? null,
       },
     });
