@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
@@ -5,7 +6,9 @@ import proxyaddr from 'proxy-addr';
 import { WINSTON_MODULE_NEST_PROVIDER } from 'nest-winston';
 import { ClsService } from 'nestjs-cls';
 import { AuditService } from './audit/audit.service';
+import { toAppError } from './common/errors/error-mapping';
 import { ProblemDetailsFilter } from './common/filters/problem-details.filter';
+import { sendProblem } from './common/http/problem';
 import { bodyParser } from './common/middleware/body-parsers';
 import { clientInfoFor } from './common/http/request-context';
 import {
@@ -13,7 +16,11 @@ import {
   requestContextMiddleware,
 } from './common/middleware/request-context.middleware';
 import { corsMiddleware } from './common/middleware/cors';
-import { assignRequestId, requestIdMiddleware } from './common/middleware/request-id.middleware';
+import {
+  assignRequestId,
+  requestIdMiddleware,
+  requestIdOf,
+} from './common/middleware/request-id.middleware';
 import { securityHeaderSets, securityHeaders } from './common/middleware/security-headers';
 import { createValidationPipe } from './common/pipes/validation.pipe';
 import { AppConfig } from './config/app-config';
@@ -74,6 +81,7 @@ function serveOidcAhead(app: NestExpressApplication, config: AppConfig): void {
     address: string,
     hop: number,
   ) => boolean;
+  const logger = new Logger('OidcProvider');
   const server: Server = app.getHttpServer();
   const express = server.listeners('request') as RequestListener[];
   server.removeAllListeners('request');
@@ -90,7 +98,18 @@ function serveOidcAhead(app: NestExpressApplication, config: AppConfig): void {
         cls,
         req,
         clientInfoFor(req, () => proxyaddr(req, trust)),
-        () => engine.handle(req, res),
+        () => {
+          // Outside Express nothing else would catch a throw: it would end the process.
+          try {
+            engine.handle(req, res);
+          } catch (error) {
+            logger.error(
+              `Unhandled error on ${req.method} ${req.url}`,
+              error instanceof Error ? error.stack : String(error),
+            );
+            sendProblem(res, toAppError(error).appError, requestIdOf(req));
+          }
+        },
       ),
     );
   });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../audit/helpers';
 import { createTenant } from '../factories';
+import { OidcProviderService } from '../../src/oauth/provider/oidc-provider.service';
 import { createTestApp, type TestApp } from '../support/app';
 import { createClient, tenantAdmin } from './support';
 
@@ -129,5 +130,24 @@ describe('the /oidc pipeline', () => {
     const engine404 = await t.http().get('/oidc/no-such-endpoint');
     expect(engine404.status).toBe(404);
     expect(engine404.headers['content-type']).not.toContain('application/problem+json');
+  });
+
+  it('a fault in the engine answers 500 problem+json, and the next request is served', async () => {
+    const engine = t.app.get(OidcProviderService);
+    const handle = engine.handle.bind(engine);
+    engine.handle = () => {
+      throw new Error('injected fault');
+    };
+    try {
+      const res = await t.http().get('/oidc/.well-known/openid-configuration');
+      expect(res.status).toBe(500);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.body).toMatchObject({ status: 500, code: 'internal_error' });
+      expect(res.body.requestId).toBe(res.headers['x-request-id']);
+      expect(JSON.stringify(res.body)).not.toContain('injected fault');
+    } finally {
+      engine.handle = handle;
+    }
+    expect((await t.http().get('/oidc/.well-known/openid-configuration')).status).toBe(200);
   });
 });

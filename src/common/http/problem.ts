@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { AppError, type FieldError } from '../errors/app-error';
 import { ERROR_TITLES, ErrorCode } from '../errors/error-code';
 
@@ -38,7 +38,11 @@ export function problemFromError(error: AppError, requestId: string | undefined)
  * Writes an RFC 9457 answer. 401s carry the RFC 6750 challenge, with `error="invalid_token"`
  * when a presented token was refused.
  */
-export function sendProblem(res: Response, error: AppError, requestId: string | undefined): void {
+export function sendProblem(
+  res: ServerResponse,
+  error: AppError,
+  requestId: string | undefined,
+): void {
   if (res.headersSent) return;
   const body = problemFromError(error, requestId);
   for (const [name, value] of Object.entries(error.headers ?? {})) res.setHeader(name, value);
@@ -53,5 +57,8 @@ export function sendProblem(res: Response, error: AppError, requestId: string | 
     );
   }
   res.setHeader('Cache-Control', 'no-store');
-  res.status(error.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+  // Node's own response, not Express's: routes served ahead of Express answer problems too.
+  res.statusCode = error.status;
+  res.setHeader('Content-Type', `${PROBLEM_CONTENT_TYPE}; charset=utf-8`);
+  res.end(JSON.stringify(body));
 }
