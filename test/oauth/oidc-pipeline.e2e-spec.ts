@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../audit/helpers';
 import { createTenant } from '../factories';
@@ -29,7 +30,7 @@ describe('the /oidc pipeline', () => {
   let client: { clientId: string; clientSecret?: string };
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { CORS_ORIGINS: ORIGIN, TRUST_PROXY: 'true' } });
+    t = await createTestApp({ env: { CORS_ORIGINS: ORIGIN, TRUST_PROXY: 'true' }, listen: true });
     admin = await tenantAdmin(t, await createTenant(t));
     client = await createClient(t, admin.accessToken, {
       name: 'Pipeline',
@@ -149,5 +150,28 @@ describe('the /oidc pipeline', () => {
       engine.handle = handle;
     }
     expect((await t.http().get('/oidc/.well-known/openid-configuration')).status).toBe(200);
+  });
+
+  it('accepts a request target in absolute form (RFC 9112 §3.2.2), as a proxy may send it', async () => {
+    const base = new URL(t.baseUrl ?? '');
+    const answer = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: base.hostname,
+          port: base.port,
+          path: `${base.origin}/oidc/.well-known/openid-configuration?x=1`,
+        },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(answer.status).toBe(200);
+    expect((JSON.parse(answer.body) as { issuer: string }).issuer).toBe(`${base.origin}/oidc`);
   });
 });

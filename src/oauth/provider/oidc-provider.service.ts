@@ -41,6 +41,18 @@ const CODE_TTL_S = 60;
 
 type AccessTokenRecord = AdapterPayload & { grantId: string };
 
+/**
+ * A request target in origin form (`/oidc/token?x=1`). HTTP/1.1 servers must also accept the
+ * absolute form (`http://host/oidc/token`, RFC 9112 §3.2.2), which some proxies send.
+ */
+function originForm(url: string | undefined): string | undefined {
+  if (url === undefined || url.startsWith('/')) return url;
+  const parsed = URL.parse(url);
+  return parsed && (parsed.protocol === 'http:' || parsed.protocol === 'https:')
+    ? `${parsed.pathname}${parsed.search}`
+    : undefined;
+}
+
 function isJwt(value: string): boolean {
   return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(value);
 }
@@ -108,20 +120,21 @@ export class OidcProviderService implements OnModuleInit {
    * and consent pages and their assets, which Nest's controllers serve.
    */
   serves(url: string | undefined): boolean {
-    if (url === undefined || !url.startsWith(MOUNT)) return false;
-    const rest = url.slice(MOUNT.length);
+    const target = originForm(url);
+    if (target === undefined || !target.startsWith(MOUNT)) return false;
+    const rest = target.slice(MOUNT.length);
     if (rest !== '' && rest[0] !== '/' && rest[0] !== '?') return false;
     return !OWN_PATHS.some((prefix) => rest.startsWith(prefix));
   }
 
   /**
-   * Hands a request to oidc-provider as if mounted at `/oidc` (the engine finds its mount path
-   * by comparing `originalUrl` with `url`).
+   * Hands a request `serves` accepted to oidc-provider as if mounted at `/oidc` (the engine
+   * finds its mount path by comparing `originalUrl` with `url`).
    */
   handle(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse): void {
-    const url = req.url ?? MOUNT;
-    const rest = url.slice(MOUNT.length);
-    req.originalUrl = url;
+    const target = originForm(req.url) ?? MOUNT;
+    const rest = target.slice(MOUNT.length);
+    req.originalUrl = target;
     req.url = rest === '' || rest[0] === '?' ? `/${rest}` : rest;
     this.provider();
     void this.current?.callback(req, res);
