@@ -44,15 +44,19 @@ export function hydrate<T extends ObjectLiteral>(
   return entity;
 }
 
+function columnFor(manager: EntityManager, target: EntityTarget<ObjectLiteral>, property: string) {
+  const column = manager.connection.getMetadata(target).findColumnWithPropertyName(property);
+  if (!column) throw new Error(`No column for ${property}`);
+  return column;
+}
+
 /** A property's column name, escaped for the driver. */
 export function columnOf<T extends ObjectLiteral>(
   manager: EntityManager,
   target: EntityTarget<T>,
   property: keyof T & string,
 ): string {
-  const column = manager.connection.getMetadata(target).findColumnWithPropertyName(property);
-  if (!column) throw new Error(`No column for ${property}`);
-  return manager.connection.driver.escape(column.databaseName);
+  return manager.connection.driver.escape(columnFor(manager, target, property).databaseName);
 }
 
 /** The entity's table name, escaped for the driver. */
@@ -72,9 +76,35 @@ export function storedValue<T extends ObjectLiteral>(
   property: keyof T & string,
   value: unknown,
 ): unknown {
-  const column = manager.connection.getMetadata(target).findColumnWithPropertyName(property);
-  if (!column) throw new Error(`No column for ${property}`);
-  return manager.connection.driver.preparePersistentValue(value, column);
+  return manager.connection.driver.preparePersistentValue(
+    value,
+    columnFor(manager, target, property),
+  );
+}
+
+/**
+ * A lookup of one entity by equal columns (and columns that must be null), its statement built
+ * once: call the answer with the values of `equal`, in order.
+ */
+export function findOneBy<T extends ObjectLiteral>(
+  manager: EntityManager,
+  target: EntityTarget<T>,
+  equal: readonly (keyof T & string)[],
+  isNull: readonly (keyof T & string)[] = [],
+): (values: readonly unknown[]) => Promise<T | null> {
+  const conditions = [
+    ...equal.map(
+      (property, i) => `e.${columnOf(manager, target, property)} = ${placeholder(manager, i + 1)}`,
+    ),
+    ...isNull.map((property) => `e.${columnOf(manager, target, property)} IS NULL`),
+  ];
+  const sql =
+    `SELECT ${selectList(manager, target, 'e')} FROM ${tableOf(manager, target)} e ` +
+    `WHERE ${conditions.join(' AND ')}`;
+  return async (values) => {
+    const rows: Record<string, unknown>[] = await manager.query(sql, [...values]);
+    return rows[0] ? hydrate(manager, target, rows[0], 'e') : null;
+  };
 }
 
 /**

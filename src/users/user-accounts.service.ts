@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, In, IsNull, type Repository } from 'typeorm';
-import { columnOf, hydrate, placeholder, selectList, tableOf } from '../database/raw-rows';
+import { findOneBy } from '../database/raw-rows';
 import { newId } from '../common/crypto/ids';
 import { passwordProblem } from '../auth/passwords/password-policy';
 import { PasswordHasher } from '../auth/passwords/password-hasher.service';
@@ -41,12 +41,15 @@ export class UserAccountsService {
   private readonly logger = new Logger(UserAccountsService.name);
   private readonly createdListeners: AccountCreatedListener[] = [];
 
-  private forLoginSql: string | null = null;
+  /** Every login's first query, as plain SQL built once (the query builder cost more than it). */
+  private readonly liveByEmail: (values: readonly unknown[]) => Promise<User | null>;
 
   constructor(
     private readonly hasher: PasswordHasher,
-    @InjectRepository(User) private readonly users: Repository<User>,
-  ) {}
+    @InjectRepository(User) users: Repository<User>,
+  ) {
+    this.liveByEmail = findOneBy(users.manager, User, ['tenantId', 'email'], ['deletedAt']);
+  }
 
   /** Validates and hashes a password for an account; throws 400 `validation_failed`. */
   async hashPassword(password: string, email: string, field = 'password'): Promise<string> {
@@ -142,18 +145,7 @@ export class UserAccountsService {
   }
 
   /** The live account with this email in the tenant, with its password hash, or null. */
-  async findForLogin(tenantId: string, email: string): Promise<User | null> {
-    const manager = this.users.manager;
-    // Every login's first query: plain SQL built once (the query builder cost more than it).
-    this.forLoginSql ??=
-      `SELECT ${selectList(manager, User, 'u')} FROM ${tableOf(manager, User)} u ` +
-      `WHERE u.${columnOf(manager, User, 'tenantId')} = ${placeholder(manager, 1)} ` +
-      `AND u.${columnOf(manager, User, 'email')} = ${placeholder(manager, 2)} ` +
-      `AND u.${columnOf(manager, User, 'deletedAt')} IS NULL`;
-    const rows: Record<string, unknown>[] = await manager.query(this.forLoginSql, [
-      tenantId,
-      normaliseEmail(email),
-    ]);
-    return rows[0] ? hydrate(manager, User, rows[0], 'u') : null;
+  findForLogin(tenantId: string, email: string): Promise<User | null> {
+    return this.liveByEmail([tenantId, normaliseEmail(email)]);
   }
 }

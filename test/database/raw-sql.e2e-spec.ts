@@ -7,6 +7,7 @@ import { bulkInsert } from '../../src/database/bulk-insert';
 import {
   affectedRows,
   columnOf,
+  findOneBy,
   hydrate,
   placeholder,
   selectList,
@@ -141,5 +142,19 @@ describe('plain SQL over entity metadata', () => {
       await updateWhere(repository, { id: row.id, tenantId: IsNull() }, { outcome: 'failure' }),
     ).toBe(1);
     expect((await repository.findOneByOrFail({ id: row.id })).outcome).toBe('failure');
+  });
+
+  it('findOneBy matches equal and null columns and reads the row as the repository does', async () => {
+    const chain = uuidv7();
+    const orphan = event(1, chain);
+    const owned = event(2, chain, { tenantId: uuidv7() });
+    await bulkInsert(dataSource.manager, AuditEvent, [orphan, owned]);
+    const find = findOneBy(dataSource.manager, AuditEvent, ['chain', 'seq'], ['tenantId']);
+    expect(await find([chain, 1])).toEqual(
+      await dataSource.getRepository(AuditEvent).findOneByOrFail({ id: orphan.id }),
+    );
+    // Equal columns match, but the row's tenant is not null.
+    expect(await find([chain, 2])).toBeNull();
+    expect(await find([uuidv7(), 1])).toBeNull();
   });
 });

@@ -12,14 +12,7 @@ import type {
 } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { Principal } from '../../auth/principal/principal';
-import {
-  columnOf,
-  hydrate,
-  placeholder,
-  selectList,
-  tableOf,
-  updateWhere,
-} from '../../database/raw-rows';
+import { findOneBy, updateWhere } from '../../database/raw-rows';
 
 interface TenantOwned extends ObjectLiteral {
   id: string;
@@ -33,13 +26,15 @@ interface TenantOwned extends ObjectLiteral {
  * tenant are therefore simply not found (404), exactly as missing ones.
  */
 export class TenantScopedRepository<T extends TenantOwned> {
-  /** `findById` as plain SQL, built on first use (see `findById`). */
-  private byIdSql: string | null = null;
+  /** See `findById`. */
+  private readonly byTenantAndId: (values: readonly unknown[]) => Promise<T | null>;
 
   constructor(
     readonly raw: Repository<T>,
     private readonly cls: ClsService,
-  ) {}
+  ) {
+    this.byTenantAndId = findOneBy<T>(raw.manager, raw.target, ['tenantId', 'id']);
+  }
 
   /** The caller's tenant; throws if used outside an authenticated request (a programming error). */
   tenantId(): string {
@@ -73,17 +68,9 @@ export class TenantScopedRepository<T extends TenantOwned> {
    * write loads its object first, and the query builder's work for that lookup (~200 µs) was
    * more than the database's.
    */
-  async findById(id: string, relations?: FindManyOptions<T>['relations']): Promise<T | null> {
+  findById(id: string, relations?: FindManyOptions<T>['relations']): Promise<T | null> {
     if (relations) return this.findOne({ id } as FindOptionsWhere<T>, relations);
-    const tenantId = this.tenantId();
-    const manager = this.raw.manager;
-    const target = this.raw.target;
-    this.byIdSql ??=
-      `SELECT ${selectList(manager, target, 'e')} FROM ${tableOf(manager, target)} e ` +
-      `WHERE e.${columnOf<TenantOwned>(manager, target, 'tenantId')} = ${placeholder(manager, 1)} ` +
-      `AND e.${columnOf<TenantOwned>(manager, target, 'id')} = ${placeholder(manager, 2)}`;
-    const rows: Record<string, unknown>[] = await manager.query(this.byIdSql, [tenantId, id]);
-    return rows[0] ? hydrate(manager, target, rows[0], 'e') : null;
+    return this.byTenantAndId([this.tenantId(), id]);
   }
 
   exists(where: FindOptionsWhere<T>): Promise<boolean> {
