@@ -86,7 +86,8 @@ function serveOidcAhead(app: NestExpressApplication, config: AppConfig): void {
   const express = server.listeners('request') as RequestListener[];
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (!engine.serves(req.url)) {
+    const engineUrl = engine.engineUrl(req.url);
+    if (engineUrl === null) {
       for (const listener of express) listener.call(server, req, res);
       return;
     }
@@ -101,7 +102,7 @@ function serveOidcAhead(app: NestExpressApplication, config: AppConfig): void {
         () => {
           // Outside Express nothing else would catch a throw: it would end the process.
           try {
-            engine.handle(req, res);
+            engine.handle(req, res, engineUrl);
           } catch (error) {
             logger.error(
               `Unhandled error on ${req.method} ${req.url}`,

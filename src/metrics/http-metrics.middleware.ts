@@ -39,14 +39,16 @@ export function httpTimer(
   };
 }
 
-/** Times the requests Express serves, by the template of the route that matched. */
+/**
+ * Times the requests Express serves, by the template of the route that matched (the OAuth
+ * engine's, served ahead of Express, are timed as `/oidc` there).
+ */
 export function httpMetricsMiddleware(metrics: MetricsService) {
   const time = httpTimer(metrics);
   return (req: Request, res: Response, next: NextFunction): void => {
     time(req, res, () => {
       const routePath = (req.route as { path?: string } | undefined)?.path;
-      if (routePath) return `${req.baseUrl}${routePath}`;
-      return req.path.startsWith('/oidc') ? '/oidc' : 'unmatched';
+      return routePath ? `${req.baseUrl}${routePath}` : 'unmatched';
     });
     next();
   };

@@ -116,26 +116,30 @@ export class OidcProviderService implements OnModuleInit {
   }
 
   /**
-   * Whether a request is for the engine: everything under `/oidc` except Gatehouse's own login
-   * and consent pages and their assets, which Nest's controllers serve.
+   * The request's URL as the engine sees it (`/token?x=1` for `/oidc/token?x=1`), or null when
+   * the request is not for the engine: outside `/oidc`, or one of Gatehouse's own login and
+   * consent pages and their assets, which Nest's controllers serve.
    */
-  serves(url: string | undefined): boolean {
+  engineUrl(url: string | undefined): string | null {
     const target = originForm(url);
-    if (target === undefined || !target.startsWith(MOUNT)) return false;
+    if (target === undefined || !target.startsWith(MOUNT)) return null;
     const rest = target.slice(MOUNT.length);
-    if (rest !== '' && rest[0] !== '/' && rest[0] !== '?') return false;
-    return !OWN_PATHS.some((prefix) => rest.startsWith(prefix));
+    if (rest === '' || rest[0] === '?') return `/${rest}`;
+    if (rest[0] !== '/' || OWN_PATHS.some((prefix) => rest.startsWith(prefix))) return null;
+    return rest;
   }
 
   /**
-   * Hands a request `serves` accepted to oidc-provider as if mounted at `/oidc` (the engine
+   * Hands a request to oidc-provider as if mounted at `/oidc`, given its `engineUrl` (the engine
    * finds its mount path by comparing `originalUrl` with `url`).
    */
-  handle(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse): void {
-    const target = originForm(req.url) ?? MOUNT;
-    const rest = target.slice(MOUNT.length);
-    req.originalUrl = target;
-    req.url = rest === '' || rest[0] === '?' ? `/${rest}` : rest;
+  handle(
+    req: IncomingMessage & { originalUrl?: string },
+    res: ServerResponse,
+    engineUrl: string,
+  ): void {
+    req.originalUrl = `${MOUNT}${engineUrl}`;
+    req.url = engineUrl;
     this.provider();
     void this.current?.callback(req, res);
   }
