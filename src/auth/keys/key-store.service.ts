@@ -42,6 +42,7 @@ export class KeyStoreService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(KeyStoreService.name);
   private keys = new Map<string, LoadedKey>();
   private active: LoadedKey | null = null;
+  private signature = '';
   private lastUnknownKidReload = 0;
   private reloadTimer: NodeJS.Timeout | null = null;
 
@@ -83,6 +84,15 @@ export class KeyStoreService implements OnModuleInit, OnModuleDestroy {
   activeKey(): LoadedKey {
     if (!this.active) throw new Error('No active signing key');
     return this.active;
+  }
+
+  /**
+   * Which keys are loaded and which is active, as one string that changes with either: issuers
+   * that build on the whole key set compare it on each request to notice a rotation, here or on
+   * another instance, so it is worked out when the keys are loaded rather than then.
+   */
+  get keySetSignature(): string {
+    return this.signature;
   }
 
   /** Every loaded key, active and retired, for issuers that take a whole key set. */
@@ -149,6 +159,7 @@ export class KeyStoreService implements OnModuleInit, OnModuleDestroy {
     }
     this.keys = keys;
     this.active = active;
+    this.signature = [...keys.values()].map((key) => `${key.kid}:${key.active ? 1 : 0}`).join(',');
   }
 
   private async load(row: SigningKey): Promise<LoadedKey> {

@@ -107,7 +107,7 @@ export class OidcProviderService implements OnModuleInit {
    * instance), so that it signs with the active key and never with one the JWKS dropped.
    */
   provider(): Provider {
-    const keys = this.keySignature();
+    const keys = this.keyStore.keySetSignature;
     if (!this.current || this.current.keys !== keys) {
       const provider = this.build();
       this.current = { provider, callback: provider.callback(), keys };
@@ -142,14 +142,6 @@ export class OidcProviderService implements OnModuleInit {
     req.url = engineUrl;
     this.provider();
     void this.current?.callback(req, res);
-  }
-
-  /** What the active signing configuration is, to notice a rotation. */
-  private keySignature(): string {
-    return this.keyStore
-      .allKeys()
-      .map((key) => `${key.kid}:${key.active ? 1 : 0}`)
-      .join(',');
   }
 
   private build(): Provider {
