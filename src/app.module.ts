@@ -1,8 +1,10 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type * as winston from 'winston';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AccountModule } from './account/account.module';
+import { BackgroundTasks } from './account/background-tasks';
 import { AuditModule } from './audit/audit.module';
+import { AuditService } from './audit/audit.service';
 import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
 import { LoggingModule } from './common/logging/logging.module';
@@ -31,7 +33,12 @@ export interface AppModuleOptions {
  * in, so `main.ts` and every e2e test boot exactly the same graph with their own settings.
  */
 @Module({})
-export class AppModule {
+export class AppModule implements OnApplicationShutdown {
+  constructor(
+    private readonly tasks: BackgroundTasks,
+    private readonly audit: AuditService,
+  ) {}
+
   static forRoot({ config, logger }: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
@@ -57,5 +64,16 @@ export class AppModule {
         HealthModule,
       ],
     };
+  }
+
+  /**
+   * Nest closes the HTTP server only after the `beforeApplicationShutdown` hooks, so a request
+   * still in flight then can start background work and record audit events after those hooks
+   * drained them. Shutdown hooks run from the root module outwards, the global modules (the
+   * database's among them) last: this one finishes that work while the database is still open.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    await this.tasks.settled();
+    await this.audit.drain();
   }
 }

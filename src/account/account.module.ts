@@ -58,7 +58,7 @@ import { ActionTokenService } from './tokens/action-token.service';
     MfaLoginService,
     AdminMfaGate,
   ],
-  exports: [PasswordLinksService, EmailVerificationService],
+  exports: [PasswordLinksService, EmailVerificationService, BackgroundTasks],
 })
 export class AccountModule implements OnModuleInit {
   constructor(
