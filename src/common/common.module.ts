@@ -2,7 +2,7 @@ import { Global, Module, type Provider } from '@nestjs/common';
 import { ClsService, ClsServiceManager } from 'nestjs-cls';
 import { InvalidationBus } from './cache/invalidation-bus';
 import { SecretBox } from './crypto/secret-box';
-import { RedisService } from './redis/redis.service';
+import { RedisService, redisProvider } from './redis/redis.service';
 
 /**
  * The request context (AsyncLocalStorage). Provided directly rather than through
@@ -22,7 +22,7 @@ const requestContext: Provider = {
  */
 @Global()
 @Module({
-  providers: [requestContext, RedisService, InvalidationBus, SecretBox],
+  providers: [requestContext, redisProvider, InvalidationBus, SecretBox],
   exports: [ClsService, RedisService, InvalidationBus, SecretBox],
 })
 export class CommonModule {}

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { createTransport, type NodemailerError, type Transporter } from 'nodemailer';
+import type { NodemailerError, Transporter } from 'nodemailer';
 import { AppConfig } from '../config/app-config';
 
 export interface MailMessage {
@@ -41,27 +41,19 @@ const MAX_QUEUE = 10_000;
 @Injectable()
 export class MailService implements OnApplicationShutdown {
   private readonly logger = new Logger('Mail');
-  private readonly transport: Transporter | null;
+  /** Built with the first mail: nodemailer loads only in an instance that sends mail. */
+  private transport: Promise<Transporter> | null = null;
   private readonly queue: QueuedMail[] = [];
   private sending = false;
   private timer: NodeJS.Timeout | null = null;
   private shuttingDown = false;
   private readonly idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly config: AppConfig) {
-    this.transport = config.mail.smtpUrl
-      ? createTransport({
-          url: config.mail.smtpUrl,
-          connectionTimeout: 10_000,
-          greetingTimeout: 10_000,
-          socketTimeout: 20_000,
-        })
-      : null;
-  }
+  constructor(private readonly config: AppConfig) {}
 
   /** Queues a mail; returns at once. Delivery happens in the background. */
   send(message: MailMessage): void {
-    if (!this.transport) {
+    if (!this.config.mail.smtpUrl) {
       this.logUnsent(message);
       return;
     }
@@ -111,19 +103,33 @@ export class MailService implements OnApplicationShutdown {
       }
       this.notifyIdle();
     }
-    this.transport?.close();
+    if (this.transport) (await this.transport).close();
+  }
+
+  private connect(url: string): Promise<Transporter> {
+    this.transport ??= import('nodemailer').then(({ createTransport }) =>
+      createTransport({
+        url,
+        connectionTimeout: 10_000,
+        greetingTimeout: 10_000,
+        socketTimeout: 20_000,
+      }),
+    );
+    return this.transport;
   }
 
   private async pump(): Promise<void> {
-    if (this.sending || !this.transport) return;
+    const url = this.config.mail.smtpUrl;
+    if (this.sending || !url) return;
     this.sending = true;
     try {
+      const transport = await this.connect(url);
       for (;;) {
         const now = Date.now();
         const index = this.queue.findIndex((item) => item.notBefore <= now);
         if (index === -1) break;
         const [item] = this.queue.splice(index, 1);
-        if (item) await this.deliver(this.transport, item);
+        if (item) await this.deliver(transport, item);
       }
     } finally {
       this.sending = false;

@@ -17,7 +17,7 @@ const config = loadConfig({
   REDIS_KEY_PREFIX: 'p:',
 });
 const guard = new RateLimitGuard(
-  new RateLimitStorage(config),
+  new RateLimitStorage(),
   new Reflector(),
   config,
   {} as AuditService,

@@ -6,7 +6,7 @@ import { AuthenticationHooks } from '../guards/authentication-hooks';
 import { LockoutStore } from './lockout.store';
 import { LoginLockoutPolicy } from './login-lockout.policy';
 import { RateLimitGuard } from './rate-limit.guard';
-import { RateLimitStorage } from './rate-limit.storage';
+import { RateLimitStorage, rateLimitStorageProvider } from './rate-limit.storage';
 
 /**
  * Gateway abuse controls: rate limits (a global guard for public routes, authentication hooks
@@ -15,7 +15,7 @@ import { RateLimitStorage } from './rate-limit.storage';
 @Module({
   imports: [AuthModule],
   providers: [
-    RateLimitStorage,
+    rateLimitStorageProvider,
     RateLimitGuard,
     { provide: APP_GUARD, useExisting: RateLimitGuard },
     LockoutStore,

@@ -1,6 +1,6 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Logger, type OnModuleDestroy, type Provider } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import type { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { AppConfig } from '../../config/app-config';
 import { MemoryThrottlerStorage, type ThrottlerStorageRecord } from './memory-throttler-storage';
 
@@ -12,29 +12,35 @@ export type RateLimitStorageMode = 'redis' | 'memory';
  * otherwise, or whenever Redis cannot answer right now. The Redis connection fails fast (no
  * offline queue) and reconnects by itself; counting moves back to Redis as soon as it is ready.
  */
-@Injectable()
 export class RateLimitStorage implements ThrottlerStorage, OnModuleDestroy {
   private readonly logger = new Logger('RateLimit');
   private readonly memory = new MemoryThrottlerStorage();
-  private readonly redis: ThrottlerStorageRedisService | null;
   private lastMode: RateLimitStorageMode;
 
-  constructor(config: AppConfig) {
-    const url = config.redis.url;
-    // Given the URL, the storage owns its connection and closes it on shutdown.
-    this.redis =
-      url && config.security.rateLimits
-        ? new ThrottlerStorageRedisService(url, {
-            enableOfflineQueue: false,
-            maxRetriesPerRequest: 0,
-            connectTimeout: 2000,
-            commandTimeout: 500,
-            retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
-          })
-        : null;
+  /** Given a Redis storage, this one owns its connection and closes it on shutdown. */
+  constructor(private readonly redis: ThrottlerStorageRedisService | null = null) {
     // RedisService already reports an outage of the same server; errors here only mean "use memory".
     this.redis?.redis.on('error', () => undefined);
     this.lastMode = this.redis ? 'redis' : 'memory';
+  }
+
+  /**
+   * The storage for this configuration. The Redis storage (and ioredis with it) loads only when
+   * limits are on and there is a URL: a single instance without Redis never pays for it.
+   */
+  static async create(config: AppConfig): Promise<RateLimitStorage> {
+    const url = config.redis.url;
+    if (!url || !config.security.rateLimits) return new RateLimitStorage();
+    const { ThrottlerStorageRedisService } = await import('@nest-lab/throttler-storage-redis');
+    return new RateLimitStorage(
+      new ThrottlerStorageRedisService(url, {
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        connectTimeout: 2000,
+        commandTimeout: 500,
+        retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+      }),
+    );
   }
 
   /** Where the next count goes. */
@@ -75,3 +81,9 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleDestroy {
     else this.logger.log('Redis is back: rate limits are counted in Redis again');
   }
 }
+
+export const rateLimitStorageProvider: Provider = {
+  provide: RateLimitStorage,
+  inject: [AppConfig],
+  useFactory: (config: AppConfig) => RateLimitStorage.create(config),
+};

@@ -1,30 +1,38 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import { Logger, type OnModuleDestroy, type Provider } from '@nestjs/common';
+import type { Redis, RedisOptions } from 'ioredis';
 import { AppConfig } from '../../config/app-config';
 
 /**
  * The instance's Redis connections, when `REDIS_URL` is set. Redis is an accelerator and a
  * coordinator, never a dependency the service dies with: commands fail fast while it is down
  * (no offline queue), callers fall back to process memory, and the client reconnects by itself.
+ *
+ * Built by `redisProvider`, which loads ioredis only when there is a URL to connect to: a
+ * single instance without Redis never pays for the client at start.
  */
-@Injectable()
 export class RedisService implements OnModuleDestroy {
   private readonly logger = new Logger('Redis');
-  /** Commands (counters, replay caches, publishing). */
-  readonly client: Redis | null;
-  /** A connection in subscriber mode may run no other command, so it is separate. */
-  readonly subscriber: Redis | null;
-  readonly keyPrefix: string;
   private lastErrorLog = 0;
 
-  constructor(config: AppConfig) {
-    this.keyPrefix = config.redis.keyPrefix;
-    if (!config.redis.url) {
-      this.client = null;
-      this.subscriber = null;
-      return;
+  constructor(
+    readonly keyPrefix: string,
+    /** Commands (counters, replay caches, publishing). */
+    readonly client: Redis | null = null,
+    /** A connection in subscriber mode may run no other command, so it is separate. */
+    readonly subscriber: Redis | null = null,
+  ) {
+    for (const connection of [client, subscriber]) {
+      connection?.on('error', (error: Error) => this.logError(error));
+      connection?.on('ready', () => this.logger.log('Connected'));
     }
-    const options = {
+  }
+
+  /** The connections for this configuration, none without `REDIS_URL`. */
+  static async connect(config: AppConfig): Promise<RedisService> {
+    const { url, keyPrefix } = config.redis;
+    if (!url) return new RedisService(keyPrefix);
+    const { Redis } = await import('ioredis');
+    const options: RedisOptions = {
       lazyConnect: false,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
@@ -32,21 +40,18 @@ export class RedisService implements OnModuleDestroy {
       commandTimeout: 1000,
       retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
     };
-    this.client = new Redis(config.redis.url, options);
+    const client = new Redis(url, options);
     // The subscriber queues its SUBSCRIBE until connected and re-subscribes after reconnects.
     // No ready check: its INFO fails once a SUBSCRIBE issued while connecting has put the
     // connection in subscriber mode, and the subscription was then lost for good.
-    this.subscriber = new Redis(config.redis.url, {
+    const subscriber = new Redis(url, {
       ...options,
       enableOfflineQueue: true,
       enableReadyCheck: false,
       maxRetriesPerRequest: null,
       commandTimeout: undefined,
     });
-    for (const connection of [this.client, this.subscriber]) {
-      connection.on('error', (error: Error) => this.logError(error));
-      connection.on('ready', () => this.logger.log('Connected'));
-    }
+    return new RedisService(keyPrefix, client, subscriber);
   }
 
   get enabled(): boolean {
@@ -88,3 +93,9 @@ export class RedisService implements OnModuleDestroy {
     this.logger.warn(`Redis unavailable (${error.message}); falling back to process memory`);
   }
 }
+
+export const redisProvider: Provider = {
+  provide: RedisService,
+  inject: [AppConfig],
+  useFactory: (config: AppConfig) => RedisService.connect(config),
+};
