@@ -90,16 +90,24 @@ async function measureHashTime() {
   return Number(process.hrtime.bigint() - start) / 1e6 / rounds;
 }
 
+/** Restarts measured after the first; the median is reported (one start is a noisy sample). */
+const RESTARTS = 3;
+
 async function measureStart(env) {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-start-'));
   try {
-    const first = await startGatehouse({ ...env, DATABASE_PATH: join(dir, 'start.sqlite') });
+    const options = { ...env, DATABASE_PATH: join(dir, 'start.sqlite') };
+    const first = await startGatehouse(options);
     await first.stop();
-    // The second start is the one that counts: migrations and keys exist, as on every restart.
-    const second = await startGatehouse({ ...env, DATABASE_PATH: join(dir, 'start.sqlite') });
-    const ms = second.readyMs;
-    await second.stop();
-    return { firstMs: first.readyMs, ms };
+    // The restarts are the ones that count: migrations and keys exist, as on every restart.
+    const restarts = [];
+    for (let i = 0; i < RESTARTS; i++) {
+      const again = await startGatehouse(options);
+      restarts.push(again.readyMs);
+      await again.stop();
+    }
+    restarts.sort((a, b) => a - b);
+    return { firstMs: first.readyMs, ms: restarts[Math.floor(RESTARTS / 2)], restarts };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -344,7 +352,7 @@ async function main() {
       add({
         row: 7,
         figure: 'resident memory under load; start to ready on SQLite',
-        value: `${fmt(rssUnderLoad / 2 ** 20)} MB; ${fmt(start.ms)} ms (first start with migrations ${fmt(start.firstMs)} ms)`,
+        value: `${fmt(rssUnderLoad / 2 ** 20)} MB; ${fmt(start.ms)} ms (median of ${RESTARTS} restarts; first start with migrations ${fmt(start.firstMs)} ms)`,
         baseline: "Keycloak's published sizing: 1250 MB base memory per pod",
         ratio: fmt(rssUnderLoad / 2 ** 20 / 1250, 2),
         target: '<= 200 MB; <= 2 s',
