@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { NodemailerError, Transporter } from 'nodemailer';
 import { AppConfig } from '../config/app-config';
 
@@ -39,10 +39,9 @@ const MAX_QUEUE = 10_000;
  * Without `SMTP_URL` a mail is logged instead of sent (its link only in development).
  */
 @Injectable()
-export class MailService implements OnApplicationShutdown {
+export class MailService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Mail');
-  /** Built with the first mail: nodemailer loads only in an instance that sends mail. */
-  private transport: Promise<Transporter> | null = null;
+  private transport: Transporter | null = null;
   private readonly queue: QueuedMail[] = [];
   private sending = false;
   private timer: NodeJS.Timeout | null = null;
@@ -51,9 +50,22 @@ export class MailService implements OnApplicationShutdown {
 
   constructor(private readonly config: AppConfig) {}
 
+  /** nodemailer is loaded only by an instance that has somewhere to send mail. */
+  async onModuleInit(): Promise<void> {
+    const url = this.config.mail.smtpUrl;
+    if (!url) return;
+    const { createTransport } = await import('nodemailer');
+    this.transport = createTransport({
+      url,
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 20_000,
+    });
+  }
+
   /** Queues a mail; returns at once. Delivery happens in the background. */
   send(message: MailMessage): void {
-    if (!this.config.mail.smtpUrl) {
+    if (!this.transport) {
       this.logUnsent(message);
       return;
     }
@@ -103,27 +115,14 @@ export class MailService implements OnApplicationShutdown {
       }
       this.notifyIdle();
     }
-    if (this.transport) (await this.transport).close();
-  }
-
-  private connect(url: string): Promise<Transporter> {
-    this.transport ??= import('nodemailer').then(({ createTransport }) =>
-      createTransport({
-        url,
-        connectionTimeout: 10_000,
-        greetingTimeout: 10_000,
-        socketTimeout: 20_000,
-      }),
-    );
-    return this.transport;
+    this.transport?.close();
   }
 
   private async pump(): Promise<void> {
-    const url = this.config.mail.smtpUrl;
-    if (this.sending || !url) return;
+    const transport = this.transport;
+    if (this.sending || !transport) return;
     this.sending = true;
     try {
-      const transport = await this.connect(url);
       for (;;) {
         const now = Date.now();
         const index = this.queue.findIndex((item) => item.notBefore <= now);
