@@ -102,7 +102,7 @@ export class SsoConnectionsService {
     if (input.type === 'saml') {
       if (input.oidc) throw fieldError('oidc', 'is only for OIDC connections');
       if (!input.saml) throw fieldError('saml', 'is required for a SAML connection');
-      saml = this.samlSettings(input.saml, null);
+      saml = await this.samlSettings(input.saml, null);
     } else {
       if (input.saml) throw fieldError('saml', 'is only for SAML connections');
       if (!input.oidc) throw fieldError('oidc', 'is required for an OIDC connection');
@@ -156,7 +156,9 @@ export class SsoConnectionsService {
       throw fieldError('saml', 'is only for SAML connections');
     if (input.oidc && connection.type !== 'oidc')
       throw fieldError('oidc', 'is only for OIDC connections');
-    const saml = input.saml ? this.samlSettings(input.saml, connection.saml) : connection.saml;
+    const saml = input.saml
+      ? await this.samlSettings(input.saml, connection.saml)
+      : connection.saml;
     const oidc = input.oidc ? this.oidcSettings(id, input.oidc, connection.oidc) : connection.oidc;
     if (input.defaultRoleIds || input.attributeMapping) {
       await this.checkRoles(auth, input.defaultRoleIds ?? [], input.attributeMapping);
@@ -314,7 +316,10 @@ export class SsoConnectionsService {
       await manager.insert(SsoConnectionDomain, domainRows(connection, domains));
   }
 
-  private samlSettings(input: SamlSettingsDto, current: SamlSettings | null): SamlSettings {
+  private async samlSettings(
+    input: SamlSettingsDto,
+    current: SamlSettings | null,
+  ): Promise<SamlSettings> {
     if (input.metadataXml !== undefined) {
       const others = (
         ['idpEntityId', 'ssoUrl', 'certificate', 'additionalCertificates'] as const
@@ -323,7 +328,7 @@ export class SsoConnectionsService {
         throw fieldError('saml.metadataXml', `cannot be combined with ${others.join(', ')}`);
       }
       try {
-        const parsed = parseIdpMetadata(input.metadataXml);
+        const parsed = await parseIdpMetadata(input.metadataXml);
         assertUpstreamUrl(parsed.ssoUrl);
         return parsed;
       } catch (error) {

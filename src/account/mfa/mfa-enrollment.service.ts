@@ -50,12 +50,12 @@ export class MfaEnrollmentService {
   async enroll(auth: Principal): Promise<TotpEnrollmentDto> {
     const user = await this.accountHolder(auth);
     if (user.mfaEnabled) throw alreadyOn();
-    const secret = newTotpSecret();
+    const secret = await newTotpSecret();
     await this.users.update(
       { id: user.id, mfaEnabled: false },
       { mfaSecret: this.box.seal(secret, TOTP_SECRET_CONTEXT), updatedAt: new Date() },
     );
-    const otpauthUri = totpUri(secret, auth.tenant.name, user.email);
+    const otpauthUri = await totpUri(secret, auth.tenant.name, user.email);
     return { secret, otpauthUri, qrCodeDataUrl: await (await loadQrCode()).toDataURL(otpauthUri) };
   }
 
@@ -67,7 +67,7 @@ export class MfaEnrollmentService {
         detail: 'Start with POST /v1/auth/mfa/totp/enroll.',
       });
     }
-    const step = this.secondFactor.verifyPending(user.mfaSecret, code);
+    const step = await this.secondFactor.verifyPending(user.mfaSecret, code);
     if (step === null) throw invalidCode();
 
     const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, () => newRecoveryCode());

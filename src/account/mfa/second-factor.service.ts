@@ -59,7 +59,7 @@ export class SecondFactorService {
   }
 
   /** The time step of a valid code for a secret not yet enabled (enrolment), or null. */
-  verifyPending(sealedSecret: string, code: string): number | null {
+  verifyPending(sealedSecret: string, code: string): Promise<number | null> {
     return verifyTotp(this.box.open(sealedSecret, TOTP_SECRET_CONTEXT), code, null);
   }
 
@@ -72,7 +72,7 @@ export class SecondFactorService {
   ): Promise<SecondFactor | null> {
     if (looksLikeTotp(code)) {
       const secret = this.box.open(sealedSecret, TOTP_SECRET_CONTEXT);
-      const step = verifyTotp(secret, code, state.lastTimeStep);
+      const step = await verifyTotp(secret, code, state.lastTimeStep);
       if (step === null) return null;
       const claimed = await this.states
         .createQueryBuilder()

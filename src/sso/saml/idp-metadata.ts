@@ -15,8 +15,8 @@ export interface IdpSettingsFromMetadata {
  * refused like everywhere else. The metadata's own signature is not checked: the admin who
  * pastes it is the one vouching for it. Throws an Error whose message can be shown.
  */
-export function parseIdpMetadata(xml: string): IdpSettingsFromMetadata {
-  const doc = parseXmlStrictly(xml);
+export async function parseIdpMetadata(xml: string): Promise<IdpSettingsFromMetadata> {
+  const doc = await parseXmlStrictly(xml);
   const root = doc.documentElement;
   if (!root || root.namespaceURI !== NS.metadata) {
     throw new Error('is not SAML 2.0 metadata');

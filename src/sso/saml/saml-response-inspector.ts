@@ -57,7 +57,7 @@ export interface InspectedSamlResponse {
  *   digest and RSA signature, and only the enveloped-signature and C14N transforms;
  * - ID attributes unique in the document; status Success.
  */
-export function inspectSamlResponse(encoded: string): InspectedSamlResponse {
+export async function inspectSamlResponse(encoded: string): Promise<InspectedSamlResponse> {
   if (!BASE64.test(encoded))
     throw new SsoRefusal('malformed_response', 'SAMLResponse is not base64');
   let xml: string;
@@ -68,7 +68,7 @@ export function inspectSamlResponse(encoded: string): InspectedSamlResponse {
   }
   let root: Element;
   try {
-    const parsed = parseXmlStrictly(xml).documentElement;
+    const parsed = (await parseXmlStrictly(xml)).documentElement;
     if (!parsed) throw new SsoRefusal('malformed_response', 'No document element');
     root = parsed;
   } catch (error) {

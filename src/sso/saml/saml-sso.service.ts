@@ -136,7 +136,7 @@ export class SamlSsoService {
     const settings = connection.saml;
     if (!settings) throw new SsoRefusal('not_saml');
     const urls = ssoUrls(this.config.http.publicUrl, connection);
-    const inspected = inspectSamlResponse(encodedResponse);
+    const inspected = await inspectSamlResponse(encodedResponse);
     if (inspected.destination !== null && inspected.destination !== urls.acsUrl) {
       throw new SsoRefusal('destination_mismatch');
     }
@@ -157,7 +157,7 @@ export class SamlSsoService {
     }
     const xml = result.profile?.getAssertionXml?.();
     if (!xml || result.loggedOut) throw new SsoRefusal('invalid_response', 'No signed assertion');
-    const assertion = readSignedAssertion(xml);
+    const assertion = await readSignedAssertion(xml);
 
     // node-saml does not compare the assertion's Issuer with the IdP on login.
     if (assertion.issuer !== settings.idpEntityId) {

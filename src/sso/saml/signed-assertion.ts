@@ -26,8 +26,8 @@ export interface SignedAssertion {
  * verification), never from the document as received: whatever was added around or inside
  * the signed part after signing cannot reach this point.
  */
-export function readSignedAssertion(xml: string): SignedAssertion {
-  const root = parseXmlStrictly(xml).documentElement;
+export async function readSignedAssertion(xml: string): Promise<SignedAssertion> {
+  const root = (await parseXmlStrictly(xml)).documentElement;
   if (!root || root.localName !== 'Assertion' || root.namespaceURI !== NS.assertion) {
     throw new SsoRefusal('invalid_response', 'The signed data is not an assertion');
   }
