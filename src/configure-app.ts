@@ -104,8 +104,10 @@ function serveOidcAhead(app: NestExpressApplication, config: AppConfig): void {
           try {
             engine.handle(req, res, engineUrl);
           } catch (error) {
+            // The path only, as the exception filter logs it: a query string may carry a
+            // login hint, an ID token hint or a request object.
             logger.error(
-              `Unhandled error on ${req.method} ${req.url}`,
+              `Unhandled error on ${req.method} /oidc${engineUrl.split('?', 1)[0]}`,
               error instanceof Error ? error.stack : String(error),
             );
             sendProblem(res, toAppError(error).appError, requestIdOf(req));

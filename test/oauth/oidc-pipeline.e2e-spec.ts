@@ -140,12 +140,19 @@ describe('the /oidc pipeline', () => {
       throw new Error('injected fault');
     };
     try {
-      const res = await t.http().get('/oidc/.well-known/openid-configuration');
+      const res = await t
+        .http()
+        .get('/oidc/.well-known/openid-configuration?login_hint=secret-hint%40example.com');
       expect(res.status).toBe(500);
       expect(res.headers['content-type']).toContain('application/problem+json');
       expect(res.body).toMatchObject({ status: 500, code: 'internal_error' });
       expect(res.body.requestId).toBe(res.headers['x-request-id']);
       expect(JSON.stringify(res.body)).not.toContain('injected fault');
+      // Logged with its stack, under the path: the query string is not.
+      const logged = t.logs.filter((line) => line.includes('injected fault'));
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toContain('GET /oidc/.well-known/openid-configuration');
+      expect(t.logs.join('\n')).not.toContain('secret-hint');
     } finally {
       engine.handle = handle;
     }
