@@ -74,6 +74,6 @@ export class AppModule implements OnApplicationShutdown {
    */
   async onApplicationShutdown(): Promise<void> {
     await this.tasks.settled();
-    await this.audit.drain();
+    await this.audit.close();
   }
 }
