@@ -20,9 +20,15 @@ const STATUS_CODES: Readonly<Record<number, ErrorCode>> = {
 const UNAVAILABLE_PATTERN =
   /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|connection timeout|terminating connection|the database system is (starting up|shutting down|in recovery mode)|Client has encountered a connection error|Client was closed and is not queryable|Cannot use a pool after calling end|database is locked|SQLITE_BUSY/i;
 
-/** TypeORM's own errors when the connection under a query runner or transaction went away. */
+/**
+ * TypeORM's own errors when the connection under a query runner or transaction went away. When
+ * PostgreSQL drops a connection mid-transaction the driver releases its query runner, so the
+ * transaction's next statement fails with QueryRunnerProviderAlreadyReleasedError rather than
+ * with a network error.
+ */
 const UNAVAILABLE_ERRORS = new Set([
   'QueryRunnerAlreadyReleasedError',
+  'QueryRunnerProviderAlreadyReleasedError',
   'ConnectionIsNotSetError',
   'CannotExecuteNotConnectedError',
 ]);
