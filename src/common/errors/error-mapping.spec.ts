@@ -25,6 +25,10 @@ describe('toAppError and database outages', () => {
       'a failed query whose cause is a lost connection',
       new QueryFailedError('SELECT 1', [], pgError('57P01', 'terminating connection')),
     ],
+    [
+      'a pool that waited too long for a connection',
+      new Error('timeout exceeded when trying to connect'),
+    ],
     ['a busy SQLite file', pgError('SQLITE_BUSY', 'database is locked')],
   ])('answers 503 with Retry-After for %s', (_case, error) => {
     expect(isDatabaseUnavailable(error)).toBe(true);
