@@ -17,7 +17,7 @@ describe('toAppError and database outages', () => {
   it.each([
     ['a transaction whose connection was dropped', new QueryRunnerProviderAlreadyReleasedError()],
     ['a released query runner', new QueryRunnerAlreadyReleasedError()],
-    ['a data source that is not connected', new CannotExecuteNotConnectedError('default')],
+    ['a data source that is not connected', new CannotExecuteNotConnectedError()],
     ['an administrator shutdown (57P01)', pgError('57P01', 'terminating connection')],
     ['a server starting up (57P03)', pgError('57P03', 'the database system is starting up')],
     ['a refused connection', pgError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432')],
