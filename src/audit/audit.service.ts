@@ -1,10 +1,4 @@
-import {
-  type BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { WINSTON_MODULE_PROVIDER } from 'nest-winston';
 import { ClsService } from 'nestjs-cls';
 import type { EntityManager } from 'typeorm';
@@ -46,7 +40,7 @@ const MAX_BUFFER = 100_000;
  * closes.
  */
 @Injectable()
-export class AuditService implements OnModuleInit, BeforeApplicationShutdown {
+export class AuditService implements OnModuleInit {
   private readonly logger = new Logger('Audit');
   private buffer: AuditEvent[] = [];
   private flushing: Promise<void> | null = null;
@@ -145,17 +139,13 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown {
     }
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.drain();
-  }
-
   /**
-   * The last drain, once nothing can record any more (the HTTP server has closed) and while the
-   * database is still open: `AppModule` calls it first of the shutdown hooks. What still cannot
-   * be written is counted in the log.
+   * The one drain at shutdown, once nothing can record any more (the HTTP server has closed)
+   * and while the database is still open: `AppModule` calls it first of the shutdown hooks.
+   * Until then the timer keeps writing as usual. What still cannot be written is logged.
    */
   async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
     await this.drain().catch(() => undefined);
     if (this.buffer.length > 0)
       this.logger.error(`${this.buffer.length} audit events could not be written before shutdown`);

@@ -1,8 +1,8 @@
 import type { Document, Element } from '@xmldom/xmldom';
 
 /** The XML parser loads with the first SAML document, not at boot (~70 ms and ~1 MB). */
-const importXmldom = () => import('@xmldom/xmldom');
-let xmldom: ReturnType<typeof importXmldom> | undefined;
+let xmldom: Promise<typeof import('@xmldom/xmldom')> | undefined;
+const loadXmldom = () => (xmldom ??= import('@xmldom/xmldom'));
 
 export const NS = {
   protocol: 'urn:oasis:names:tc:SAML:2.0:protocol',
@@ -44,7 +44,7 @@ export function assertNoDangerousMarkup(xml: string): void {
 /** Parses XML after `assertNoDangerousMarkup`, stopping at the first warning of the parser. */
 export async function parseXmlStrictly(xml: string): Promise<Document> {
   assertNoDangerousMarkup(xml);
-  const { DOMParser, onWarningStopParsing } = await (xmldom ??= importXmldom());
+  const { DOMParser, onWarningStopParsing } = await loadXmldom();
   try {
     const doc = new DOMParser({ onError: onWarningStopParsing, locator: false }).parseFromString(
       xml,
