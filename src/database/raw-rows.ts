@@ -127,11 +127,13 @@ export async function affectedRows(
 
 /**
  * `UPDATE … SET … WHERE a = ? AND …` for plain column values matched on plain column values,
- * or null when the update needs the query builder: relations, embedded or computed values,
- * operators in the condition, or an entity whose update-date or version column TypeORM would
- * set by itself.
+ * or null when the update needs the query builder: relation objects, embedded or computed
+ * values, operators in the condition, or an entity whose update-date or version column TypeORM
+ * would set by itself. A foreign-key column that doubles as a relation's join column
+ * (`tenantId` beside `tenant`) is plain when given its id: every tenant-scoped update matches
+ * on one.
  */
-function plainUpdate<T extends ObjectLiteral>(
+export function plainUpdate<T extends ObjectLiteral>(
   manager: EntityManager,
   target: EntityTarget<T>,
   where: Readonly<Record<string, unknown>>,
@@ -146,8 +148,8 @@ function plainUpdate<T extends ObjectLiteral>(
     for (const [property, value] of Object.entries(record)) {
       if (value === undefined) continue;
       const column = metadata.findColumnWithPropertyName(property);
-      if (!column || column.isVirtual || column.relationMetadata || typeof value === 'function')
-        return null;
+      if (!column || column.isVirtual || typeof value === 'function') return null;
+      if (column.relationMetadata && value !== null && typeof value === 'object') return null;
       if (plainOnly && (value === null || typeof value === 'object')) return null;
       parameters.push(driver.preparePersistentValue(value, column));
       out.push(

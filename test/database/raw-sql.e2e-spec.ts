@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { type DataSource, IsNull } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditEvent } from '../../src/audit/entities/audit-event.entity';
+import { Project } from '../../src/projects/entities/project.entity';
+import { Tenant } from '../../src/tenants/entities/tenant.entity';
 import { newId as uuidv7 } from '../../src/common/crypto/ids';
 import { bulkInsert } from '../../src/database/bulk-insert';
 import {
@@ -10,6 +12,7 @@ import {
   findOneBy,
   hydrate,
   placeholder,
+  plainUpdate,
   selectList,
   storedValue,
   tableOf,
@@ -142,6 +145,52 @@ describe('plain SQL over entity metadata', () => {
       await updateWhere(repository, { id: row.id, tenantId: IsNull() }, { outcome: 'failure' }),
     ).toBe(1);
     expect((await repository.findOneByOrFail({ id: row.id })).outcome).toBe('failure');
+  });
+
+  it('updateWhere keeps a tenant-scoped update plain: the foreign key it matches on is an id', async () => {
+    const manager = dataSource.manager;
+    const now = new Date(Date.UTC(2026, 10, 29, 9, 0, 0, 250));
+    const tenant = await manager.save(
+      Object.assign(new Tenant(), {
+        id: uuidv7(),
+        slug: `raw-${Date.now().toString(36)}`,
+        name: 'Raw SQL',
+        plan: 'free',
+        status: 'active',
+        isRoot: false,
+        settings: {},
+        createdAt: now,
+        updatedAt: now,
+      }),
+    );
+    const project = await manager.save(
+      Object.assign(new Project(), {
+        id: uuidv7(),
+        tenantId: tenant.id,
+        ownerId: uuidv7(),
+        name: 'Plain',
+        description: '',
+        createdAt: now,
+        updatedAt: now,
+      }),
+    );
+    const changes = { description: 'changed', updatedAt: new Date(now.getTime() + 1234) };
+    const scoped = { id: project.id, tenantId: tenant.id };
+
+    // `tenantId` is also the join column of `tenant`: given an id, it is a plain column.
+    const statement = plainUpdate(manager, Project, scoped, changes);
+    expect(statement?.sql).toMatch(/^UPDATE "projects" SET .* WHERE "id" = .* AND "tenant_id" = /);
+    // A relation object, in the values or the condition, is still the repository's business.
+    expect(plainUpdate(manager, Project, { id: project.id }, { tenant })).toBeNull();
+    expect(plainUpdate(manager, Project, { id: project.id, tenantId: tenant }, changes)).toBeNull();
+
+    const repository = dataSource.getRepository(Project);
+    expect(await updateWhere(repository, { id: project.id, tenantId: uuidv7() }, changes)).toBe(0);
+    expect(await updateWhere(repository, scoped, changes)).toBe(1);
+    expect(await repository.findOneByOrFail({ id: project.id })).toEqual({
+      ...project,
+      ...changes,
+    });
   });
 
   it('findOneBy matches equal and null columns and reads the row as the repository does', async () => {
