@@ -36,6 +36,13 @@ describe('audit hash chain', () => {
     expect(hashEvent({ ...event(), seq: 2 })).not.toBe(base);
     expect(hashEvent({ ...event(), prevHash: 'f'.repeat(64) })).not.toBe(base);
   });
+
+  it('hashes as every earlier version did, so stored chains still verify', () => {
+    // Computed with the createHash-based implementation this one replaced.
+    expect(hashEvent({ ...event(), userAgent: 'tést ✓' })).toBe(
+      'f9dacae5a07144168fea7e2b8f1f950d708cf9d8206342483452ec37014c2b3e',
+    );
+  });
 });
 
 describe('ChainVerifier', () => {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AuditEvent } from './entities/audit-event.entity';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -39,7 +39,7 @@ export function hashEvent(event: Hashable): string {
     requestId: event.requestId,
     metadata: event.metadata,
   });
-  return createHash('sha256').update(`${event.prevHash}|${body}`, 'utf8').digest('hex');
+  return hash('sha256', `${event.prevHash}|${body}`, 'hex');
 }
 
 /**

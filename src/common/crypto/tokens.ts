@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** A 256-bit random secret, URL-safe: refresh tokens, one-time codes, reset links, API keys. */
 export function randomSecret(bytes = 32): string {
@@ -10,12 +10,14 @@ export function randomSecret(bytes = 32): string {
  * would put argon2 on every token request.
  */
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
+  // The one-shot form: no Hash object per call, on every token and key lookup.
+  return hash('sha256', value, 'hex');
 }
 
-/** Constant-time comparison of two strings of any length (both are hashed first). */
+/**
+ * Constant-time comparison of two strings of any length: both are hashed first, so the
+ * comparison sees equal lengths and reveals neither the length nor a prefix.
+ */
 export function safeEqual(a: string, b: string): boolean {
-  const left = createHash('sha256').update(a, 'utf8').digest();
-  const right = createHash('sha256').update(b, 'utf8').digest();
-  return timingSafeEqual(left, right);
+  return timingSafeEqual(hash('sha256', a, 'buffer'), hash('sha256', b, 'buffer'));
 }
