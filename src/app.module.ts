@@ -47,13 +47,15 @@ export class AppModule implements OnApplicationShutdown {
         LoggingModule.forRoot(logger),
         CommonModule,
         DatabaseModule.forRoot(),
+        // Express matches a request against the routes one by one, in the order Nest registers
+        // them, which follows this list: the busiest routes (login, refresh, `/v1/auth/me`) first.
+        AuthModule,
         AuditModule,
         MetricsModule,
         MailModule,
         RolesModule,
         UsersModule,
         TenantsModule,
-        AuthModule,
         ApiKeysModule,
         ProjectsModule,
         SocialModule,
