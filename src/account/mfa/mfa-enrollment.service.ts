@@ -24,10 +24,10 @@ import {
 } from './recovery-codes';
 import { invalidCode, SecondFactorService, TOTP_SECRET_CONTEXT } from './second-factor.service';
 import { newTotpSecret, totpUri } from './totp';
+import { loadOnce } from '../../common/load-once';
 
 /** The QR code library loads on the first enrollment, not at boot. */
-let qrCode: Promise<typeof import('qrcode')> | undefined;
-const loadQrCode = () => (qrCode ??= import('qrcode'));
+const loadQrCode = loadOnce(() => import('qrcode'));
 
 /**
  * Turning TOTP on and off. Enrolment stores a new secret (sealed) that stays inactive until a

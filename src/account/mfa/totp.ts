@@ -1,12 +1,10 @@
+import { loadOnce } from '../../common/load-once';
+
 /**
  * otplib loads with the first enrolment or code check: most processes of a busy instance serve
  * tokens long before anyone types a code, and it is ~60 ms and ~1 MB at start.
  */
-// Typed from the import itself: `typeof import('otplib')` would name otplib's CommonJS typings,
-// which differ from the ES-module ones a dynamic import resolves to.
-const importOtplib = () => import('otplib');
-let otplib: ReturnType<typeof importOtplib> | undefined;
-const loadOtplib = () => (otplib ??= importOtplib());
+const loadOtplib = loadOnce(() => import('otplib'));
 
 /** RFC 6238 defaults every authenticator app understands: SHA-1, 6 digits, 30-second steps. */
 const PERIOD_S = 30;

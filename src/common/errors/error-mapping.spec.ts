@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode } from './error-code';
 import { isDatabaseUnavailable, toAppError } from './error-mapping';
 
-/** A driver error as node-postgres raises it: a message and a SQLSTATE code. */
-function pgError(code: string, message: string): Error {
+/** A driver error as node-postgres or better-sqlite3 raises it: a message and a code. */
+function driverError(code: string, message: string): Error {
   return Object.assign(new Error(message), { code });
 }
 
@@ -18,18 +18,18 @@ describe('toAppError and database outages', () => {
     ['a transaction whose connection was dropped', new QueryRunnerProviderAlreadyReleasedError()],
     ['a released query runner', new QueryRunnerAlreadyReleasedError()],
     ['a data source that is not connected', new CannotExecuteNotConnectedError()],
-    ['an administrator shutdown (57P01)', pgError('57P01', 'terminating connection')],
-    ['a server starting up (57P03)', pgError('57P03', 'the database system is starting up')],
-    ['a refused connection', pgError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432')],
+    ['an administrator shutdown (57P01)', driverError('57P01', 'terminating connection')],
+    ['a server starting up (57P03)', driverError('57P03', 'the database system is starting up')],
+    ['a refused connection', driverError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432')],
     [
       'a failed query whose cause is a lost connection',
-      new QueryFailedError('SELECT 1', [], pgError('57P01', 'terminating connection')),
+      new QueryFailedError('SELECT 1', [], driverError('57P01', 'terminating connection')),
     ],
     [
       'a pool that waited too long for a connection',
       new Error('timeout exceeded when trying to connect'),
     ],
-    ['a busy SQLite file', pgError('SQLITE_BUSY', 'database is locked')],
+    ['a busy SQLite file', driverError('SQLITE_BUSY', 'database is locked')],
   ])('answers 503 with Retry-After for %s', (_case, error) => {
     expect(isDatabaseUnavailable(error)).toBe(true);
     const { appError, unexpected } = toAppError(error);
@@ -43,7 +43,7 @@ describe('toAppError and database outages', () => {
     const error = new QueryFailedError(
       'SELEC 1',
       [],
-      pgError('42601', 'syntax error at or near "SELEC"'),
+      driverError('42601', 'syntax error at or near "SELEC"'),
     );
     expect(isDatabaseUnavailable(error)).toBe(false);
     const { appError, unexpected } = toAppError(error);
@@ -55,7 +55,7 @@ describe('toAppError and database outages', () => {
   });
 
   it('turns a unique violation into a 409 conflict', () => {
-    const error = new QueryFailedError('INSERT', [], pgError('23505', 'duplicate key value'));
+    const error = new QueryFailedError('INSERT', [], driverError('23505', 'duplicate key value'));
     const { appError, unexpected } = toAppError(error);
     expect(appError.status).toBe(409);
     expect(unexpected).toBe(false);

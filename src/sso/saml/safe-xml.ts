@@ -1,8 +1,8 @@
 import type { Document, Element } from '@xmldom/xmldom';
+import { loadOnce } from '../../common/load-once';
 
 /** The XML parser loads with the first SAML document, not at boot (~70 ms and ~1 MB). */
-let xmldom: Promise<typeof import('@xmldom/xmldom')> | undefined;
-const loadXmldom = () => (xmldom ??= import('@xmldom/xmldom'));
+const loadXmldom = loadOnce(() => import('@xmldom/xmldom'));
 
 export const NS = {
   protocol: 'urn:oasis:names:tc:SAML:2.0:protocol',

@@ -12,13 +12,13 @@ import { SsoStateStore } from '../sso-state.store';
 import { ssoUrls } from '../sso-urls';
 import { inspectSamlResponse } from './saml-response-inspector';
 import { readSignedAssertion, type SignedAssertion } from './signed-assertion';
+import { loadOnce } from '../../common/load-once';
 
 /**
  * node-saml and its XML libraries load on first use, not at boot: they are about a tenth of a
  * start, and most instances have no SAML connection.
  */
-let nodeSaml: Promise<typeof import('@node-saml/node-saml')> | undefined;
-const loadNodeSaml = () => (nodeSaml ??= import('@node-saml/node-saml'));
+const loadNodeSaml = loadOnce(() => import('@node-saml/node-saml'));
 
 /** How long an AuthnRequest waits for its response (InResponseTo), and its redirect URI with it. */
 const REQUEST_TTL_MS = 10 * 60_000;
