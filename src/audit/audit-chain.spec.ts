@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, ChainVerifier, GENESIS_HASH, hashEvent } from './audit-chain';
 import type { AuditEvent } from './entities/audit-event.entity';
@@ -35,6 +36,21 @@ describe('audit hash chain', () => {
     expect(hashEvent({ ...event(), metadata: { b: 2, a: { d: 2, c: 3 } } })).not.toBe(base);
     expect(hashEvent({ ...event(), seq: 2 })).not.toBe(base);
     expect(hashEvent({ ...event(), prevHash: 'f'.repeat(64) })).not.toBe(base);
+  });
+
+  it('hashes the canonical JSON of the stored fields, leaving out undefined ones', () => {
+    const reference = (row: Omit<AuditEvent, 'hash'>): string => {
+      const { prevHash, at, ...fields } = row;
+      const body = canonicalJson({ ...fields, at: at.toISOString() });
+      return createHash('sha256').update(`${prevHash}|${body}`).digest('hex');
+    };
+    const rows: Omit<AuditEvent, 'hash'>[] = [
+      event(),
+      { ...event(), actorId: null, ip: null, userAgent: null, requestId: null, tenantId: null },
+      { ...event(), targetType: undefined as unknown as null, metadata: {} },
+      { ...event(), metadata: { z: [1, { y: undefined, x: 'é' }], '10': 1, '9': 2, a: null } },
+    ];
+    for (const row of rows) expect(hashEvent(row)).toBe(reference(row));
   });
 
   it('hashes as every earlier version did, so stored chains still verify', () => {

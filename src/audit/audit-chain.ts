@@ -9,37 +9,66 @@ export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (value instanceof Date) return JSON.stringify(value.toISOString());
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, item]) => item !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  const record = value as Record<string, unknown>;
+  let body = '';
+  // The default sort orders by UTF-16 code units, as `<` does.
+  for (const key of Object.keys(record).sort()) {
+    const item = record[key];
+    if (item === undefined) continue;
+    body += `${body === '' ? '{' : ','}${JSON.stringify(key)}:${canonicalJson(item)}`;
+  }
+  return body === '' ? '{}' : `${body}}`;
 }
 
 type Hashable = Omit<AuditEvent, 'hash'>;
 
+interface HashedField {
+  /** The field's name as JSON. */
+  key: string;
+  /** The value's canonical JSON, or undefined to leave the field out. */
+  write: (event: Hashable) => string | undefined;
+}
+
+const field = (name: string, write: HashedField['write']): HashedField => ({
+  key: JSON.stringify(name),
+  write,
+});
+
+/** The stored fields a row's hash covers, in canonical (sorted) order. */
+const HASHED_FIELDS: readonly HashedField[] = [
+  field('action', (e) => JSON.stringify(e.action)),
+  field('actorId', (e) => JSON.stringify(e.actorId)),
+  field('actorType', (e) => JSON.stringify(e.actorType)),
+  field('at', (e) => JSON.stringify(e.at.toISOString())),
+  field('chain', (e) => JSON.stringify(e.chain)),
+  field('id', (e) => JSON.stringify(e.id)),
+  field('ip', (e) => JSON.stringify(e.ip)),
+  field('metadata', (e) => (e.metadata === undefined ? undefined : canonicalJson(e.metadata))),
+  field('outcome', (e) => JSON.stringify(e.outcome)),
+  field('requestId', (e) => JSON.stringify(e.requestId)),
+  field('seq', (e) => JSON.stringify(e.seq)),
+  field('targetId', (e) => JSON.stringify(e.targetId)),
+  field('targetType', (e) => JSON.stringify(e.targetType)),
+  field('tenantId', (e) => JSON.stringify(e.tenantId)),
+  field('userAgent', (e) => JSON.stringify(e.userAgent)),
+];
+
 /**
  * The hash of one row: SHA-256 over the previous row's hash and every stored field of this one.
  * Changing any field, or the order or presence of rows, changes every hash after it.
+ *
+ * The body is `canonicalJson` of the fields, written field by field in their sorted order:
+ * every audited request hashes one row, and sorting the same fifteen keys each time was the
+ * larger part of the audit write. A field left undefined is left out, as `canonicalJson` does.
  */
 export function hashEvent(event: Hashable): string {
-  const body = canonicalJson({
-    id: event.id,
-    chain: event.chain,
-    seq: event.seq,
-    at: event.at.toISOString(),
-    tenantId: event.tenantId,
-    actorType: event.actorType,
-    actorId: event.actorId,
-    action: event.action,
-    targetType: event.targetType,
-    targetId: event.targetId,
-    outcome: event.outcome,
-    ip: event.ip,
-    userAgent: event.userAgent,
-    requestId: event.requestId,
-    metadata: event.metadata,
-  });
-  return hash('sha256', `${event.prevHash}|${body}`, 'hex');
+  let body = '';
+  for (const { key, write } of HASHED_FIELDS) {
+    const value = write(event);
+    if (value === undefined) continue;
+    body += `${body === '' ? '{' : ','}${key}:${value}`;
+  }
+  return hash('sha256', `${event.prevHash}|${body === '' ? '{' : body}}`, 'hex');
 }
 
 /**
