@@ -103,6 +103,8 @@ describe('two instances on one PostgreSQL and one Redis act as one', () => {
       APP_REDIRECT_ALLOWLIST: APP_CALLBACK,
       RATE_LIMITS: JSON.stringify({
         routes: { passwordForgot: { limit: FORGOT_LIMIT, ttl: 300 } },
+        // The audit-chain test writes as fast as it can; the tenant's tier must not stop it.
+        tiers: { free: { limit: 100_000, ttl: 60 } },
       }),
     };
     // The first applies the migrations and bootstraps; the second then finds everything in place.
@@ -164,6 +166,51 @@ describe('two instances on one PostgreSQL and one Redis act as one', () => {
       ...Array<number>(FORGOT_LIMIT).fill(202),
       ...Array<number>(4).fill(429),
     ]);
+  });
+
+  it("both instances append to one tenant's audit chain at once, and it stays one intact chain", async () => {
+    const verify = async () => {
+      const res = await call(one, 'GET', '/v1/audit-events/verify', { token: ownerToken });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return res.body as { valid: boolean; checked: number; firstBrokenId: string | null };
+    };
+    // Steady writes on both instances for a while: each flushes a batch for the same chain every
+    // 50 ms, so now and then both append at the same instant, one of them loses the race for the
+    // next position and must re-read the head and try again.
+    const created: string[] = [];
+    const until = Date.now() + 2_000;
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, worker) => {
+        for (let i = 0; Date.now() < until; i++) {
+          const res = await call(worker % 2 === 0 ? one : two, 'POST', '/v1/projects', {
+            token: ownerToken,
+            body: { name: `chain ${worker}-${i}` },
+          });
+          expect(res.status, JSON.stringify(res.body)).toBe(201);
+          created.push(res.body.id as string);
+        }
+      }),
+    );
+    // Every event is in the chain, each once, and the chain verifies from its first row.
+    const audited = async () => {
+      const ids: string[] = [];
+      let cursor = '';
+      do {
+        const res = await call(
+          two,
+          'GET',
+          `/v1/audit-events?action=project.created&limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+          { token: ownerToken },
+        );
+        expect(res.status, JSON.stringify(res.body)).toBe(200);
+        ids.push(...(res.body.items as { target: { id: string } }[]).map((item) => item.target.id));
+        cursor = (res.body.nextCursor as string | null) ?? '';
+      } while (cursor);
+      return ids;
+    };
+    await within(10_000, async () => (await audited()).length >= created.length);
+    expect((await audited()).sort()).toEqual([...created].sort());
+    expect(await verify()).toMatchObject({ valid: true, firstBrokenId: null });
   });
 
   it('a logout-all on one instance makes the other refuse the access token within 10 s', async () => {
