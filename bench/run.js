@@ -4,16 +4,17 @@
  * Gatehouse benchmarks (SPEC §12). Starts a production build on loopback with rate limits off,
  * measures each row with autocannon against a baseline taken in the same run, and prints a
  * table (`--json` for JSON). Options: `--rows 1,3,6`, `--duration <seconds per measurement>`,
- * `--connections <n>`, `--warmup <seconds before each measurement>`.
+ * `--connections <n>`, `--warmup <seconds before each measurement>`, `--profile <dir>` (a CPU
+ * profile of each row's measured load, see `profileOf`).
  *
  * Row 8 (two instances on PostgreSQL + Redis) runs when BENCH_DATABASE_URL and BENCH_REDIS_URL
  * are set (CI-like machines have them: postgres://postgres@127.0.0.1:5432/postgres and
  * redis://127.0.0.1:6379); each run uses a database of its own.
  */
 const { execFileSync } = require('node:child_process');
-const { existsSync, mkdtempSync, rmSync } = require('node:fs');
+const { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } = require('node:fs');
 const { availableParallelism, cpus, totalmem, tmpdir } = require('node:os');
-const { join } = require('node:path');
+const { join, resolve } = require('node:path');
 const autocannon = require('autocannon');
 const argon2 = require('argon2');
 const {
@@ -37,6 +38,12 @@ const CONNECTIONS = Number(option('connections', '50'));
 const WARMUP = Number(option('warmup', '2'));
 const ROWS = new Set(option('rows', '1,2,3,4,5,6,7,8').split(',').map(Number));
 const CORES = availableParallelism();
+const PROFILE_DIR = option('profile', null) && resolve(option('profile', null));
+if (PROFILE_DIR) {
+  mkdirSync(PROFILE_DIR, { recursive: true });
+  // Read by `lib/processes.js`: every process it starts from now on preloads the profiler.
+  process.env.GATEHOUSE_BENCH_PROFILE = PROFILE_DIR;
+}
 
 const log = (message) => {
   if (!JSON_OUTPUT) process.stderr.write(`${message}\n`);
@@ -44,11 +51,51 @@ const log = (message) => {
 
 /**
  * One measurement, after a warm-up at the same load whose figures are dropped: the first
- * seconds on a route measure the JIT compiler and cold caches, not the steady state.
+ * seconds on a route measure the JIT compiler and cold caches, not the steady state. With
+ * `--profile`, `profile` names the process to profile during the measurement and the file.
  */
-async function run(options) {
+async function run(options, profile) {
   if (WARMUP > 0) await measure({ ...options, duration: WARMUP });
-  return measure(options);
+  if (!PROFILE_DIR || !profile) return measure(options);
+  const stop = await profileOf(profile.process, profile.name);
+  let result;
+  try {
+    result = await measure(options);
+    return result;
+  } finally {
+    await stop(result);
+  }
+}
+
+/**
+ * Starts the CPU profiler in a process the bench started (see `lib/profiler.js`) and answers a
+ * function that stops it and names its file `<name>.cpuprofile` in the profile directory. The
+ * figures of a profiled run carry the profiler's cost: profile to see where time goes, and
+ * compare rows from runs without `--profile`.
+ */
+const profilesTaken = new Map();
+
+async function profileOf(child, name) {
+  // The process numbers its profiles 1, 2, … in the order it writes them.
+  const sequence = (profilesTaken.get(child.pid) ?? 0) + 1;
+  profilesTaken.set(child.pid, sequence);
+  process.kill(child.pid, 'SIGWINCH');
+  // The profiler starts through the inspector protocol, asynchronously: give it a moment.
+  await new Promise((done) => setTimeout(done, 200));
+  return async (result) => {
+    process.kill(child.pid, 'SIGWINCH');
+    const written = join(PROFILE_DIR, `${child.pid}-${sequence}.cpuprofile`);
+    for (let waited = 0; !existsSync(written); waited += 100) {
+      if (waited > 30_000) throw new Error(`no profile from process ${child.pid}`);
+      await new Promise((done) => setTimeout(done, 100));
+    }
+    const target = join(PROFILE_DIR, `${name}.cpuprofile`);
+    renameSync(written, target);
+    const requests = result ? result['2xx'] + result.non2xx : 0;
+    log(
+      `  profile: ${target} (${requests} requests; node bench/profile-summary.js ${target} --requests ${requests})`,
+    );
+  };
 }
 
 function measure(options) {
@@ -154,12 +201,17 @@ async function main() {
 
     if (ROWS.has(1) || ROWS.has(2) || ROWS.has(4)) {
       log('Row 1: protected read vs bare route');
-      const bare = summary(await run({ url: `${app.url}/health/live` }));
+      const bare = summary(
+        await run({ url: `${app.url}/health/live` }, { process: app, name: 'row-1-bare-route' }),
+      );
       idleRead = summary(
-        await run({
-          url: `${app.url}/v1/auth/me`,
-          headers: { authorization: `Bearer ${f.owner.accessToken}` },
-        }),
+        await run(
+          {
+            url: `${app.url}/v1/auth/me`,
+            headers: { authorization: `Bearer ${f.owner.accessToken}` },
+          },
+          { process: app, name: 'row-1-me' },
+        ),
       );
       const ratio = idleRead.rps / bare.rps;
       add({
@@ -186,16 +238,19 @@ async function main() {
         }),
       );
       const write = summary(
-        await run({
-          url: `${app.url}/v1/projects/${f.projectId}`,
-          method: 'PATCH',
-          connections: 10,
-          headers: {
-            authorization: `Bearer ${f.member.accessToken}`,
-            'content-type': 'application/json',
+        await run(
+          {
+            url: `${app.url}/v1/projects/${f.projectId}`,
+            method: 'PATCH',
+            connections: 10,
+            headers: {
+              authorization: `Bearer ${f.member.accessToken}`,
+              'content-type': 'application/json',
+            },
+            body: JSON.stringify({ description: 'benchmarked' }),
           },
-          body: JSON.stringify({ description: 'benchmarked' }),
-        }),
+          { process: app, name: 'row-2-patch' },
+        ),
       );
       const ratio = write.p99 / reads10.p99;
       add({
@@ -216,13 +271,16 @@ async function main() {
       hashMs = await measureHashTime();
       const limit = (CORES * 1000) / hashMs;
       const logins = summary(
-        await run({
-          url: `${app.url}/v1/auth/login`,
-          method: 'POST',
-          connections: Math.max(4, CORES * 4),
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ tenant: f.tenant, email: f.member.email, password: f.password }),
-        }),
+        await run(
+          {
+            url: `${app.url}/v1/auth/login`,
+            method: 'POST',
+            connections: Math.max(4, CORES * 4),
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ tenant: f.tenant, email: f.member.email, password: f.password }),
+          },
+          { process: app, name: 'row-3-logins' },
+        ),
       );
       const ratio = logins.rps / limit;
       add({
@@ -276,27 +334,33 @@ async function main() {
           `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
         const form = 'grant_type=client_credentials&scope=projects%3Aread';
         const engine = summary(
-          await run({
-            url: `${standalone.url}/token`,
-            method: 'POST',
-            headers: {
-              authorization: basic(standalone.clientId, standalone.clientSecret),
-              'content-type': 'application/x-www-form-urlencoded',
+          await run(
+            {
+              url: `${standalone.url}/token`,
+              method: 'POST',
+              headers: {
+                authorization: basic(standalone.clientId, standalone.clientSecret),
+                'content-type': 'application/x-www-form-urlencoded',
+              },
+              body: form,
             },
-            body: form,
-          }),
+            { process: standalone, name: 'row-5-standalone-engine' },
+          ),
         );
         const ours = f.oauthClient
           ? summary(
-              await run({
-                url: `${app.url}/oidc/token`,
-                method: 'POST',
-                headers: {
-                  authorization: basic(f.oauthClient.clientId, f.oauthClient.clientSecret),
-                  'content-type': 'application/x-www-form-urlencoded',
+              await run(
+                {
+                  url: `${app.url}/oidc/token`,
+                  method: 'POST',
+                  headers: {
+                    authorization: basic(f.oauthClient.clientId, f.oauthClient.clientSecret),
+                    'content-type': 'application/x-www-form-urlencoded',
+                  },
+                  body: form,
                 },
-                body: form,
-              }),
+                { process: app, name: 'row-5-tokens' },
+              ),
             )
           : null;
         const ratio = ours ? ours.rps / engine.rps : 0;
@@ -327,7 +391,12 @@ async function main() {
 
     if (ROWS.has(6)) {
       log('Row 6: refresh grants (rotating)');
-      const refresh = summary(await runRefreshes(app.url, f.refreshTokens));
+      const refresh = summary(
+        await runRefreshes(app.url, f.refreshTokens, CONNECTIONS, {
+          process: app,
+          name: 'row-6-refreshes',
+        }),
+      );
       add({
         row: 6,
         figure: 'refresh grants/s (POST /v1/auth/refresh, rotating)',
@@ -447,25 +516,28 @@ async function main() {
  * request in flight per connection the pool never runs dry, and no token is ever used twice
  * (which would count as reuse and revoke its session).
  */
-function runRefreshes(base, tokens, connections = CONNECTIONS) {
+function runRefreshes(base, tokens, connections = CONNECTIONS, profile = undefined) {
   const pool = tokens.slice();
-  return run({
-    url: `${base}/v1/auth/refresh`,
-    connections: Math.min(connections, pool.length),
-    requests: [
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        setupRequest: (request) => ({
-          ...request,
-          body: JSON.stringify({ refreshToken: pool.shift() }),
-        }),
-        onResponse: (status, body) => {
-          if (status === 200) pool.push(JSON.parse(body).refreshToken);
+  return run(
+    {
+      url: `${base}/v1/auth/refresh`,
+      connections: Math.min(connections, pool.length),
+      requests: [
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (request) => ({
+            ...request,
+            body: JSON.stringify({ refreshToken: pool.shift() }),
+          }),
+          onResponse: (status, body) => {
+            if (status === 200) pool.push(JSON.parse(body).refreshToken);
+          },
         },
-      },
-    ],
-  });
+      ],
+    },
+    profile,
+  );
 }
 
 function printTable(machine, rows, floor) {

@@ -53,6 +53,20 @@ function rssOf(pid) {
   return match ? Number(match[1]) * 1024 : 0;
 }
 
+/**
+ * With `--profile`, a child preloads the profiler that SIGWINCH toggles (`profiler.js`); the
+ * heap limit and the other options stay as given.
+ */
+function profiled(nodeOptions) {
+  const dir = process.env.GATEHOUSE_BENCH_PROFILE;
+  if (!dir) return nodeOptions ? { NODE_OPTIONS: nodeOptions } : {};
+  const preload = `--require ${JSON.stringify(join(__dirname, 'profiler.js'))}`;
+  return {
+    NODE_OPTIONS: nodeOptions ? `${nodeOptions} ${preload}` : preload,
+    GATEHOUSE_BENCH_PROFILE: dir,
+  };
+}
+
 /** A production build of Gatehouse, as an operator runs it, with rate limits off. */
 async function startGatehouse(env) {
   const port = await freePort();
@@ -73,7 +87,7 @@ async function startGatehouse(env) {
       UV_THREADPOOL_SIZE: String(Math.max(2, availableParallelism())),
       // As the Dockerfile ships it: the heap limit keeps V8 from growing the heap with garbage,
       // and two malloc arenas keep the thread pool's threads from holding one each.
-      NODE_OPTIONS: '--max-old-space-size=256',
+      ...profiled('--max-old-space-size=256'),
       MALLOC_ARENA_MAX: '2',
       HOST: '127.0.0.1',
       PORT: String(port),
@@ -115,7 +129,7 @@ async function startStandaloneOidc() {
   const port = await freePort();
   const child = spawn(process.execPath, [join(__dirname, 'standalone-oidc.mjs'), String(port)], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, NODE_ENV: 'production' },
+    env: { PATH: process.env.PATH, NODE_ENV: 'production', ...profiled('') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -125,6 +139,7 @@ async function startStandaloneOidc() {
   await waitFor(`${url}/.well-known/openid-configuration`, child, () => output);
   return {
     url,
+    pid: child.pid,
     clientId: 'bench-client',
     clientSecret: 'bench-client-secret-0123456789abcdef',
     stop: stopper(child),
