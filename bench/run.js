@@ -265,11 +265,9 @@ async function main() {
       });
     }
 
-    let hashMs;
     if (ROWS.has(3) || ROWS.has(4)) {
       log('Row 3: password logins vs the hash-bound limit');
-      hashMs = await measureHashTime();
-      const limit = (CORES * 1000) / hashMs;
+      const hashBefore = await measureHashTime();
       const logins = summary(
         await run(
           {
@@ -282,16 +280,21 @@ async function main() {
           { process: app, name: 'row-3-logins' },
         ),
       );
+      // The VM's speed drifts within a run: a hash is timed before and after the logins, and the
+      // limit uses the mean, so one slow or fast moment does not decide the ratio alone.
+      const hashAfter = await measureHashTime();
+      const hashMs = (hashBefore + hashAfter) / 2;
+      const limit = (CORES * 1000) / hashMs;
       const ratio = logins.rps / limit;
       add({
         row: 3,
         figure: 'password logins/s (argon2id m=19 MiB t=2 p=1)',
         value: `${fmt(logins.rps, 1)} logins/s, p99 ${fmt(logins.p99)} ms`,
-        baseline: `hash-bound limit ${fmt(limit, 1)}/s (${CORES} cores / ${fmt(hashMs, 1)} ms per hash)`,
+        baseline: `hash-bound limit ${fmt(limit, 1)}/s (${CORES} cores / ${fmt(hashMs, 1)} ms per hash: ${fmt(hashBefore, 1)} before, ${fmt(hashAfter, 1)} after)`,
         ratio: fmt(ratio, 2),
         target: '>= 0.85 and >= 60/s',
         pass: ratio >= 0.85 && logins.rps >= 60 && logins.errors === 0,
-        data: { logins, hashMs, limit },
+        data: { logins, hashMs, hashBefore, hashAfter, limit },
       });
     }
 
