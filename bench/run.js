@@ -18,6 +18,7 @@ const { join, resolve } = require('node:path');
 const autocannon = require('autocannon');
 const argon2 = require('argon2');
 const {
+  allocator,
   startGatehouse,
   startStandaloneOidc,
   startBareNest,
@@ -177,7 +178,7 @@ async function main() {
   };
   const machine = `${CORES} vCPU (${cpus()[0]?.model ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   log(
-    `Gatehouse benchmarks on ${machine}; ${DURATION} s per measurement after ${WARMUP} s of warm-up, ${CONNECTIONS} connections`,
+    `Gatehouse benchmarks on ${machine}; ${DURATION} s per measurement after ${WARMUP} s of warm-up, ${CONNECTIONS} connections; allocator: ${allocator.name}`,
   );
 
   // For scale: what the bare framework does on this machine.
@@ -506,7 +507,7 @@ async function main() {
 
   if (JSON_OUTPUT) {
     process.stdout.write(
-      `${JSON.stringify({ machine, durationSeconds: DURATION, warmupSeconds: WARMUP, connections: CONNECTIONS, floor, rows }, null, 2)}\n`,
+      `${JSON.stringify({ machine, allocator: allocator.name, durationSeconds: DURATION, warmupSeconds: WARMUP, connections: CONNECTIONS, floor, rows }, null, 2)}\n`,
     );
   } else {
     printTable(machine, rows, floor);
@@ -565,7 +566,7 @@ function printTable(machine, rows, floor) {
   );
   for (const line of lines) process.stdout.write(`${format(line)}\n`);
   process.stdout.write(
-    `\n${CONNECTIONS} connections, ${DURATION} s per measurement after ${WARMUP} s of warm-up; autocannon shares the machine.\n`,
+    `\n${CONNECTIONS} connections, ${DURATION} s per measurement after ${WARMUP} s of warm-up; autocannon shares the machine.\nAllocator: ${allocator.name}.\n`,
   );
   if (floor) {
     process.stdout.write(
