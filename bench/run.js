@@ -68,16 +68,16 @@ async function run(options, profile) {
   }
 }
 
+/** How many profiles each process has written: it numbers its files 1, 2, … in that order. */
+const profilesTaken = new Map();
+
 /**
  * Starts the CPU profiler in a process the bench started (see `lib/profiler.js`) and answers a
  * function that stops it and names its file `<name>.cpuprofile` in the profile directory. The
  * figures of a profiled run carry the profiler's cost: profile to see where time goes, and
  * compare rows from runs without `--profile`.
  */
-const profilesTaken = new Map();
-
 async function profileOf(child, name) {
-  // The process numbers its profiles 1, 2, … in the order it writes them.
   const sequence = (profilesTaken.get(child.pid) ?? 0) + 1;
   profilesTaken.set(child.pid, sequence);
   process.kill(child.pid, 'SIGWINCH');
