@@ -16,6 +16,7 @@ import {
   requestContextMiddleware,
 } from './common/middleware/request-context.middleware';
 import { corsMiddleware } from './common/middleware/cors';
+import { pipeline } from './common/middleware/pipeline';
 import {
   assignRequestId,
   requestIdMiddleware,
@@ -47,12 +48,16 @@ export function configureApp(app: NestExpressApplication): void {
   // Answers are `no-store` and mostly personal: an ETag (a hash of every body) buys nothing.
   app.set('etag', false);
 
-  app.use(requestIdMiddleware);
-  app.use(httpMetricsMiddleware(app.get(MetricsService)));
-  app.use(requestContextMiddleware(app.get(ClsService)));
-  app.use(securityHeaders(config));
-  app.use(corsMiddleware(config));
-  app.use(bodyParser(OWN_BODY_PARSING));
+  app.use(
+    pipeline([
+      requestIdMiddleware,
+      httpMetricsMiddleware(app.get(MetricsService)),
+      requestContextMiddleware(app.get(ClsService)),
+      securityHeaders(config),
+      corsMiddleware(config),
+      bodyParser(OWN_BODY_PARSING),
+    ]),
+  );
   serveOidcAhead(app, config);
 
   app.useGlobalFilters(new ProblemDetailsFilter(app.get(AuditService)));
