@@ -9,7 +9,8 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
  *
  * Within the chain a handler behaves as under the router: an error (passed to `next`, thrown, or
  * rejected by a returned promise, as Express 5 does) skips the rest and goes on to Express's
- * error handling; a handler that answers without calling `next` ends the request there.
+ * error handling; a handler that answers without calling `next` ends the request there. (No
+ * handler here calls `next('route')`: it would skip the rest of the chain, not just the layer.)
  */
 export function pipeline(handlers: readonly RequestHandler[]): RequestHandler {
   return (req: Request, res: Response, done: NextFunction) => {
