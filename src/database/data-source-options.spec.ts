@@ -1,7 +1,7 @@
-import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DataSource } from 'typeorm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dataSourceOptions } from './data-source-options';
 
@@ -9,18 +9,23 @@ describe('dataSourceOptions on SQLite', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-options-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('opens each connection with the settings the schema and the memory budget rely on', async () => {
-    const options = dataSourceOptions({ kind: 'sqlite', url: null, path: join(dir, 'db.sqlite') });
-    if (options.type !== 'better-sqlite3') throw new Error(`unexpected driver ${options.type}`);
-    const db = new Database(join(dir, 'db.sqlite'));
+  it('opens the connection with the settings the schema and the memory budget rely on', async () => {
+    const dataSource = new DataSource(
+      dataSourceOptions({ kind: 'sqlite', url: null, path: join(dir, 'db.sqlite') }),
+    );
+    await dataSource.initialize();
     try {
-      await options.prepareDatabase?.(db);
-      expect(db.pragma('cache_size', { simple: true })).toBe(-2000);
-      expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
-      expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
-      expect(db.pragma('synchronous', { simple: true })).toBe(1);
+      const pragma = async (name: string): Promise<unknown> => {
+        const rows: Record<string, unknown>[] = await dataSource.query(`PRAGMA ${name}`);
+        return Object.values(rows[0] ?? {})[0];
+      };
+      expect(await pragma('cache_size')).toBe(-2000);
+      expect(await pragma('foreign_keys')).toBe(1);
+      expect(await pragma('busy_timeout')).toBe(5000);
+      expect(await pragma('synchronous')).toBe(1);
+      expect(await pragma('journal_mode')).toBe('wal');
     } finally {
-      db.close();
+      await dataSource.destroy();
     }
   });
 });
