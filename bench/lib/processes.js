@@ -68,21 +68,35 @@ function profiled(nodeOptions) {
 }
 
 /**
+ * The settings of the Dockerfile's image that change speed or memory, read from the Dockerfile
+ * itself (`ENV NAME=value`, one per line), so the bench runs what ships and cannot drift from it.
+ */
+function imageSettings(...names) {
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  return Object.fromEntries(
+    names.map((name) => {
+      const match = new RegExp(`^\\s*(?:ENV\\s+)?${name}=(\\S+)`, 'm').exec(dockerfile);
+      if (!match) throw new Error(`The Dockerfile sets no ${name}: the bench mirrors the image`);
+      return [name, match[1]];
+    }),
+  );
+}
+const IMAGE = imageSettings('LD_PRELOAD', 'MALLOC_CONF', 'MALLOC_ARENA_MAX', 'NODE_OPTIONS');
+
+/**
  * The allocator the Dockerfile's image preloads (Debian's libjemalloc2), with its settings, when
- * this machine has the library; else glibc's malloc, as the image runs with `LD_PRELOAD=`.
+ * this machine has the library (at the image's path or Debian's); else glibc's malloc, as the
+ * image runs with `LD_PRELOAD=`.
  */
 const JEMALLOC = [
-  '/usr/local/lib/libjemalloc.so.2',
+  IMAGE.LD_PRELOAD,
   '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2',
   '/usr/lib/aarch64-linux-gnu/libjemalloc.so.2',
 ].find((path) => existsSync(path));
 const allocator = JEMALLOC
   ? {
       name: 'jemalloc, as the Dockerfile sets it up',
-      env: {
-        LD_PRELOAD: JEMALLOC,
-        MALLOC_CONF: 'background_thread:true,oversize_threshold:67108864',
-      },
+      env: { LD_PRELOAD: JEMALLOC, MALLOC_CONF: IMAGE.MALLOC_CONF },
     }
   : {
       name: "glibc malloc (libjemalloc2 is not installed here; the Dockerfile's image uses jemalloc)",
@@ -109,9 +123,9 @@ async function startGatehouse(env) {
       UV_THREADPOOL_SIZE: String(Math.max(2, availableParallelism())),
       // As the Dockerfile ships it: the heap limit keeps V8 from growing the heap with garbage;
       // the allocator returns what argon2 and the thread pool free (see the Dockerfile).
-      ...profiled('--max-old-space-size=256'),
+      ...profiled(IMAGE.NODE_OPTIONS),
       ...allocator.env,
-      MALLOC_ARENA_MAX: '2',
+      MALLOC_ARENA_MAX: IMAGE.MALLOC_ARENA_MAX,
       HOST: '127.0.0.1',
       PORT: String(port),
       PUBLIC_URL: `http://127.0.0.1:${port}`,
