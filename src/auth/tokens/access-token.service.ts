@@ -71,6 +71,9 @@ export class AccessTokenService {
   }): Promise<IssuedAccessToken> {
     const ttl = this.config.tokens.accessTokenTtl;
     const jti = newId();
+    // One clock reading for both claims: jose reads the clock once per setter, so a second
+    // boundary between them would make a token last one second longer than configured.
+    const issuedAt = Math.floor(Date.now() / 1000);
     const payload: JWTPayload = { tid: claims.tid };
     if (claims.sid) payload.sid = claims.sid;
     if (claims.scope) payload.scope = claims.scope;
@@ -78,8 +81,8 @@ export class AccessTokenService {
       .setIssuer(this.config.tokens.issuer)
       .setAudience(this.config.tokens.audience)
       .setSubject(claims.sub)
-      .setIssuedAt()
-      .setExpirationTime(`${ttl}s`)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(issuedAt + ttl)
       .setJti(jti);
     let token: string;
     if (this.hsKey && this.hsKid) {
