@@ -16,7 +16,10 @@ export class UserIdentitiesService {
   }
 
   listOfUser(tenantId: string, userId: string): Promise<UserIdentity[]> {
-    return this.identities.find({ where: { tenantId, userId }, order: { createdAt: 'ASC' } });
+    return this.identities.find({
+      where: { tenantId, userId },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
   }
 
   /** Links inside the caller's transaction (with the account it may have just created). */
