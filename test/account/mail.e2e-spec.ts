@@ -1,9 +1,9 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackgroundTasks } from '../../src/account/background-tasks';
 import { MailService } from '../../src/mail/mail.service';
 import { createTenant, register, STRONG_PASSWORD } from '../factories';
 import { createTestApp, type TestApp } from '../support/app';
+import { CLOSED_PORT } from '../support/ports';
 import { selectRows } from '../support/sql';
 import { eventually, expectNoSecretsInLogs } from './support/helpers';
 import { linkOf, type ReceivedMail, SmtpSink, tokenOf } from './support/smtp-sink';
@@ -18,17 +18,6 @@ async function forgot(t: TestApp, tenant: string, email: string): Promise<void> 
 
 function mailLogs(t: TestApp): string[] {
   return t.logs.filter((line) => line.includes('"context":"Mail"'));
-}
-
-/** A loopback port nothing listens on: an SMTP server that is down. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 1));
-    });
-  });
 }
 
 describe('mail delivery', () => {
@@ -94,7 +83,8 @@ describe('mail delivery', () => {
       sink.refuseNext(1, 451);
       await forgot(own, slug, account.user.email);
       // The first attempt was refused; the retry waits for its backoff when the app stops.
-      await eventually(() => expect(sink.deliveries).toBe(before + 1));
+      // (At least: a stalled CI worker may let the one-second backoff pass before we look.)
+      await eventually(() => expect(sink.deliveries).toBeGreaterThanOrEqual(before + 1));
       await own.close();
       const mail = sink.mailsTo(account.user.email).find(isReset);
       expect(mail).toBeDefined();
@@ -102,7 +92,7 @@ describe('mail delivery', () => {
   });
 
   it('answers at once when the SMTP server is down, retries in the background and logs the loss', async () => {
-    const t = await createTestApp({ env: { SMTP_URL: `smtp://127.0.0.1:${await closedPort()}` } });
+    const t = await createTestApp({ env: { SMTP_URL: `smtp://127.0.0.1:${CLOSED_PORT}` } });
     try {
       const slug = (await createTenant(t)).slug;
       const account = await register(t, slug);

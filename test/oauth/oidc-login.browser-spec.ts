@@ -3,7 +3,8 @@ import * as oidc from 'openid-client';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTenant, register, STRONG_PASSWORD, uniqueEmail } from '../factories';
-import { createTestApp, freePort, type TestApp } from '../support/app';
+import { createTestApp, type TestApp } from '../support/app';
+import { freePort } from '../support/ports';
 import { createClient, tenantAdmin } from './support';
 
 const CHROMIUM_FLAGS = [

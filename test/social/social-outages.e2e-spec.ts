@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant } from '../factories';
 import { createTestApp, type TestApp } from '../support/app';
+import { CLOSED_PORT } from '../support/ports';
 import { selectRows } from '../support/sql';
 import { APP, PUBLIC_URL, socialAudit, startUrl } from './support/flows';
-import { closedPort, silentServer } from './support/unreachable';
+import { silentServer } from './support/unreachable';
 
 /**
  * Providers that are down when a login starts (discovery fails): the browser goes back to the
@@ -16,7 +17,7 @@ describe('social login with a provider that is down', () => {
 
   beforeAll(async () => {
     silent = await silentServer();
-    const refused = `http://127.0.0.1:${await closedPort()}`;
+    const refused = `http://127.0.0.1:${CLOSED_PORT}`;
     t = await createTestApp({
       env: {
         PUBLIC_URL,

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant } from '../factories';
 import { createTestApp, type TestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { CLOSED_PORT } from '../support/ports';
 import {
   buildAssertion,
   buildResponse,
@@ -159,7 +160,7 @@ describe('SAML with Redis configured but unreachable', () => {
 
   beforeAll(async () => {
     keys = createIdpKeys();
-    t = await createTestApp({ env: { ...SSO_ENV, REDIS_URL: 'redis://127.0.0.1:1' } });
+    t = await createTestApp({ env: { ...SSO_ENV, REDIS_URL: `redis://127.0.0.1:${CLOSED_PORT}` } });
   });
   afterAll(async () => {
     await t.close();

@@ -21,10 +21,11 @@ describe('boundedCache', () => {
   });
 
   it('expires entries after their ttl', async () => {
-    const cache = boundedCache<string, string>(10, { ttl: 40 });
+    // Wide enough that a GC pause or a busy CI worker between set and get cannot expire it.
+    const cache = boundedCache<string, string>(10, { ttl: 400 });
     cache.set('session', 'live');
     expect(cache.get('session')).toBe('live');
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    await new Promise((resolve) => setTimeout(resolve, 450));
     expect(cache.get('session')).toBeUndefined();
     expect(cache.size).toBe(0);
   });

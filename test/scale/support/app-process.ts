@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort } from '../../support/redis';
+import { freePort } from '../../support/ports';
 
 export interface AppProcess {
   url: string;

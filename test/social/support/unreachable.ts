@@ -1,14 +1,5 @@
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 
-/** A loopback port nothing listens on: connections are refused. */
-export async function closedPort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /** A server that accepts connections and never answers: only a timeout ends a request to it. */
 export async function silentServer(): Promise<{ url: string; close: () => Promise<void> }> {
   const sockets = new Set<Socket>();

@@ -1,0 +1,23 @@
+import { createServer } from 'node:net';
+
+/**
+ * A loopback port nothing listens on, so connections to it are refused. Port 1 is privileged
+ * and unused; a port freed after `listen(0)` could be taken by another test worker before use.
+ */
+export const CLOSED_PORT = 1;
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}
