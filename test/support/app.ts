@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { randomBytes } from 'node:crypto';
-import { freePort } from './ports';
+import { reservePort } from './ports';
 import request from 'supertest';
 import Transport from 'winston-transport';
 import { AppModule } from '../../src/app.module';
@@ -61,7 +61,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const database = options.database ?? (await createTestDatabase());
   const ownsDatabase = options.database === undefined;
   const redisUrl = process.env.REDIS_URL?.trim();
-  const port = options.listen ? await freePort() : null;
+  const reserved = options.listen ? await reservePort() : null;
+  const port = reserved?.port ?? null;
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
@@ -84,15 +85,20 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   for (const transport of logger.transports) {
     if (transport !== memory) transport.silent = process.env.TEST_LOGS !== '1';
   }
-  const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.forRoot({ config, logger })],
-  }).compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({
-    bodyParser: false,
-    bufferLogs: true,
-  });
-  configureApp(app);
-  await app.init();
+  let app: NestExpressApplication;
+  try {
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppModule.forRoot({ config, logger })],
+    }).compile();
+    app = moduleRef.createNestApplication<NestExpressApplication>({
+      bodyParser: false,
+      bufferLogs: true,
+    });
+    configureApp(app);
+    await app.init();
+  } finally {
+    await reserved?.release();
+  }
   if (port !== null) await app.listen(port, '127.0.0.1');
   const server = app.getHttpServer();
   const audit = app.get(AuditService);
