@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   type Actor,
   createApiKey,
@@ -57,9 +57,14 @@ describe('API keys', () => {
     // A member-role key cannot manage roles, although its creator can.
     expect((await t.http().get('/v1/roles').set(key.headers)).status).toBe(403);
     expect((await t.http().get('/v1/roles').set(admin.headers)).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const rows = await selectRows(t, 'api_keys', 'id = :id', { id: key.id });
-    expect(rows[0].last_used_at).not.toBeNull();
+    // last_used_at is written after the answer, off the request's path: wait for it.
+    await vi.waitFor(
+      async () => {
+        const rows = await selectRows(t, 'api_keys', 'id = :id', { id: key.id });
+        expect(rows[0].last_used_at).not.toBeNull();
+      },
+      { timeout: 5000, interval: 25 },
+    );
   });
 
   it('are never wider than their creator: more roles than the creator holds answer 403', async () => {
