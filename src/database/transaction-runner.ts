@@ -48,9 +48,15 @@ export class TransactionRunner {
   run<T>(work: Work<T>): Promise<T> {
     if (!this.serialise) return this.dataSource.transaction(work);
     return new Promise<T>((resolve, reject) => {
-      // Bound to the caller's async context, so the unit sees its own request (id, IP, tenant)
-      // however the batch it runs in was started.
-      this.queue.push({ work: AsyncResource.bind(work), resolve: resolve as never, reject });
+      // Run in the caller's async context, so the unit sees its own request (id, IP, tenant)
+      // however the batch it runs in was started. (Not AsyncResource.bind: on Node 20 it builds
+      // two deprecation wrappers a call, which showed in the login profile.)
+      const context = new AsyncResource('gatehouse.transaction');
+      this.queue.push({
+        work: (manager) => context.runInAsyncScope(work, null, manager),
+        resolve: resolve as never,
+        reject,
+      });
       if (!this.draining) this.startDraining();
     });
   }
