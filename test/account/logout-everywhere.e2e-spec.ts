@@ -7,7 +7,7 @@ import { InvalidationBus } from '../../src/common/cache/invalidation-bus';
 import { bearer, createTenant, login, register } from '../factories';
 import { createTestApp, type TestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { testRedis, type TestRedis } from './support/redis-server';
+import { testRedis, type TestRedis } from '../support/redis';
 
 /** One database two instances can open: PostgreSQL when configured, else a SQLite file. */
 async function sharedDatabase(): Promise<TestDatabase> {

@@ -12,7 +12,7 @@ import {
 } from '../factories/tenancy';
 import { createTestApp, type TestApp } from '../support/app';
 import type { TestDatabase } from '../support/database';
-import { type PrivateRedis, startPrivateRedis } from '../support/redis';
+import { PrivateRedis } from '../support/redis';
 import { createSharedDatabase } from '../support/shared-database';
 
 /** Polls until `check` holds, for at most `withinMs` (the bound the SPEC sets), and says if it did. */
@@ -38,7 +38,7 @@ describe('permission changes across instances', () => {
 
   beforeAll(async () => {
     database = await createSharedDatabase();
-    redis = await startPrivateRedis();
+    redis = await PrivateRedis.start();
     const env = { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'propagation:' };
     one = await createTestApp({ database, env });
     two = await createTestApp({ database, env });

@@ -6,7 +6,7 @@ import { bearer, createTenant, STRONG_PASSWORD, uniqueEmail } from '../factories
 import { createTestApp, type TestApp } from '../support/app';
 import type { TestDatabase } from '../support/database';
 import { durableDatabase } from '../audit/helpers';
-import { eventually, PrivateRedis } from './private-redis';
+import { PrivateRedis } from '../support/redis';
 
 const LIMITS = {
   anonymous: { limit: 4, ttl: 600 },
@@ -291,3 +291,16 @@ describe('rate limits and lockout on Redis', () => {
     });
   });
 });
+
+/** Polls `condition` until it holds; fails after `attempts` tries (a bound, not a timing assertion). */
+async function eventually(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  attempts = 200,
+): Promise<void> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`Timed out waiting until ${what}`);
+}

@@ -12,7 +12,7 @@ import {
   samlId,
   signAssertion,
 } from '../sso/support/saml-idp';
-import { type PrivateRedis, startPrivateRedis } from '../support/redis';
+import { PrivateRedis } from '../support/redis';
 import { type AppProcess, startAppProcess } from './support/app-process';
 import { type PrivatePostgres, startPrivatePostgres } from './support/private-postgres';
 
@@ -96,7 +96,7 @@ describe('two instances on one PostgreSQL and one Redis act as one', () => {
 
   beforeAll(async () => {
     keys = createIdpKeys();
-    [postgres, redis] = await Promise.all([startPrivatePostgres(), startPrivateRedis()]);
+    [postgres, redis] = await Promise.all([startPrivatePostgres(), PrivateRedis.start()]);
     const env = {
       DATABASE_URL: postgres.url,
       REDIS_URL: redis.url,
