@@ -54,7 +54,7 @@ export class TransactionRunner {
       const context = new AsyncResource('gatehouse.transaction');
       this.queue.push({
         work: (manager) => context.runInAsyncScope(work, null, manager),
-        resolve: resolve as never,
+        resolve: (value) => resolve(value as T),
         reject,
       });
       if (!this.draining) this.startDraining();

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BackgroundTasks } from '../../src/account/background-tasks';
 import { MailService } from '../../src/mail/mail.service';
 import { createTenant, register, STRONG_PASSWORD } from '../factories';
 import { createTestApp, type TestApp } from '../support/app';
 import { CLOSED_PORT } from '../support/ports';
 import { selectRows } from '../support/sql';
-import { eventually, expectNoSecretsInLogs } from './support/helpers';
+import { expectNoSecretsInLogs } from './support/helpers';
 import { linkOf, type ReceivedMail, SmtpSink, tokenOf } from './support/smtp-sink';
 
 const isReset = (mail: ReceivedMail) => linkOf(mail).pathname === '/reset-password';
@@ -19,6 +19,9 @@ async function forgot(t: TestApp, tenant: string, email: string): Promise<void> 
 function mailLogs(t: TestApp): string[] {
   return t.logs.filter((line) => line.includes('"context":"Mail"'));
 }
+
+/** How long a delivery may take to show (a bound on polling, not a timing assertion). */
+const UNTIL = { timeout: 15_000, interval: 50 };
 
 describe('mail delivery', () => {
   describe('through SMTP', () => {
@@ -84,7 +87,7 @@ describe('mail delivery', () => {
       await forgot(own, slug, account.user.email);
       // The first attempt was refused; the retry waits for its backoff when the app stops.
       // (At least: a stalled CI worker may let the one-second backoff pass before we look.)
-      await eventually(() => expect(sink.deliveries).toBeGreaterThanOrEqual(before + 1));
+      await vi.waitFor(() => expect(sink.deliveries).toBeGreaterThanOrEqual(before + 1), UNTIL);
       await own.close();
       const mail = sink.mailsTo(account.user.email).find(isReset);
       expect(mail).toBeDefined();
@@ -97,12 +100,14 @@ describe('mail delivery', () => {
       const slug = (await createTenant(t)).slug;
       const account = await register(t, slug);
       await forgot(t, slug, account.user.email);
-      await eventually(() =>
-        expect(
-          mailLogs(t).some((line) =>
-            line.includes(`password_reset mail to ${account.user.email} failed (attempt 1 of 5)`),
-          ),
-        ).toBe(true),
+      await vi.waitFor(
+        () =>
+          expect(
+            mailLogs(t).some((line) =>
+              line.includes(`password_reset mail to ${account.user.email} failed (attempt 1 of 5)`),
+            ),
+          ).toBe(true),
+        UNTIL,
       );
     } finally {
       await t.close();

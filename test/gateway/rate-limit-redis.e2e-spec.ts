@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RateLimitStorage } from '../../src/common/rate-limit/rate-limit.storage';
 import { bearer, createTenant, STRONG_PASSWORD, uniqueEmail } from '../factories';
 import { createTestApp, type TestApp } from '../support/app';
 import type { TestDatabase } from '../support/database';
 import { durableDatabase } from '../audit/helpers';
 import { PrivateRedis } from '../support/redis';
+
+/** How long a change may take to show (a bound on polling, not a timing assertion). */
+const UNTIL = { timeout: 10_000, interval: 50 };
 
 const LIMITS = {
   anonymous: { limit: 4, ttl: 600 },
@@ -135,7 +138,7 @@ describe('rate limits and lockout on Redis', () => {
         expect((await a.http().get('/v1/auth/me').set(bearer(token))).status).toBe(200);
       }
       await inspect.echo('end-of-test');
-      await eventually(() => sent.includes('echo'), 'the monitor has seen everything');
+      await vi.waitFor(() => expect(sent).toContain('echo'), UNTIL); // the monitor has seen all
       monitor.disconnect();
       expect(sent.filter((command) => command !== 'echo')).toEqual(['eval', 'eval', 'eval']);
     });
@@ -253,7 +256,7 @@ describe('rate limits and lockout on Redis', () => {
       expect(await inspect.keys(`{${prefix}rl:ip:${before}:*`)).not.toEqual([]);
 
       await redis.stop();
-      await eventually(() => storage.mode === 'memory', 'the app notices Redis is gone');
+      await vi.waitFor(() => expect(storage.mode).toBe('memory'), UNTIL); // Redis is gone
 
       // Served, and still limited: the counter now lives in this process.
       const during = newIp();
@@ -277,11 +280,11 @@ describe('rate limits and lockout on Redis', () => {
       ).toBe(401);
 
       await redis.start();
-      await eventually(() => storage.mode === 'redis', 'the app reconnects to Redis');
-      await eventually(async () => {
+      await vi.waitFor(() => expect(storage.mode).toBe('redis'), UNTIL); // reconnected
+      await vi.waitFor(async () => {
         const res = await t.http().get('/health/ready').set('X-Forwarded-For', newIp());
-        return res.body.details?.redis?.status === 'up';
-      }, 'readiness reports Redis up again');
+        expect(res.body.details?.redis?.status).toBe('up');
+      }, UNTIL);
 
       const after = newIp();
       const res = await t.http().get('/health/live').set('X-Forwarded-For', after);
@@ -291,16 +294,3 @@ describe('rate limits and lockout on Redis', () => {
     });
   });
 });
-
-/** Polls `condition` until it holds; fails after `attempts` tries (a bound, not a timing assertion). */
-async function eventually(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  attempts = 200,
-): Promise<void> {
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`Timed out waiting until ${what}`);
-}

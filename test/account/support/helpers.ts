@@ -43,19 +43,6 @@ export async function auditEvents(
     }));
 }
 
-/** Polls until `check` stops throwing, or throws its last error after `timeoutMs`. */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
-
 /** No secret of the test (token, code, password, TOTP secret) in any log line of the app. */
 export function expectNoSecretsInLogs(t: TestApp, secrets: readonly string[]): void {
   const logs = t.logs.join('\n');
