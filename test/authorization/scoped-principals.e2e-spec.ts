@@ -1,0 +1,306 @@
+import type { RawRule } from '@casl/ability';
+import { type PackRule, unpackRules } from '@casl/ability/extra';
+import * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TransactionRunner } from '../../src/database/transaction-runner';
+import { UserIdentitiesService } from '../../src/users/user-identities.service';
+import { bearer, login, STRONG_PASSWORD } from '../factories';
+import {
+  type Actor,
+  createApiKey,
+  createMember,
+  createRole,
+  createTenantWithOwner,
+  platformAdmin,
+  type TenantFixture,
+} from '../factories/tenancy';
+import { authorizeInBrowser, createClient } from '../oauth/support';
+import { createTestApp, type TestApp } from '../support/app';
+import { selectRow } from '../support/sql';
+
+const REDIRECT_URI = 'http://127.0.0.1:8765/callback';
+const insecure = { execute: [oidc.allowInsecureRequests] };
+type Rule = RawRule<string, string>;
+
+/**
+ * Attacks of a third-party app holding a user's OAuth token (or of an API key's holder): it must
+ * act, grant and see only within the token's scopes, and never manage the user's account.
+ */
+describe('scoped principals (OAuth tokens and API keys)', () => {
+  let t: TestApp;
+  let platform: Actor;
+  let tenant: TenantFixture;
+  let admin: Actor;
+  let web: oidc.Configuration;
+
+  beforeAll(async () => {
+    t = await createTestApp({ listen: true });
+    platform = await platformAdmin(t);
+    tenant = await createTenantWithOwner(t, platform);
+    admin = await createMember(t, tenant, ['admin']);
+    const client = await createClient(t, admin.token, {
+      name: 'Third-party app',
+      type: 'confidential',
+      redirectUris: [REDIRECT_URI],
+      grantTypes: ['authorization_code'],
+      scopes: ['openid', 'profile', 'email', 'users:read', 'roles:write'],
+    });
+    web = await oidc.discovery(
+      new URL(`${t.baseUrl}/oidc`),
+      client.clientId,
+      undefined,
+      oidc.ClientSecretBasic(client.clientSecret ?? ''),
+      insecure,
+    );
+  });
+  afterAll(() => t?.close());
+
+  /** The user signs in at the app through the real login and consent pages. */
+  async function tokenFor(user: Actor, scope: string): Promise<string> {
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const url = oidc.buildAuthorizationUrl(web, {
+      redirect_uri: REDIRECT_URI,
+      scope,
+      state,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
+    const { location } = await authorizeInBrowser(url, { email: user.email });
+    const tokens = await oidc.authorizationCodeGrant(web, location, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+    });
+    return tokens.access_token;
+  }
+
+  describe('granting is bounded by the scopes (F10)', () => {
+    it('an admin’s roles:write token cannot put manage ApiKey or manage User into a role', async () => {
+      const roleId = await createRole(t, tenant, 'accomplices', [
+        { action: 'update', subject: 'Role' },
+      ]);
+      const token = await tokenFor(admin, 'openid roles:write');
+      for (const subject of ['ApiKey', 'User']) {
+        const res = await t
+          .http()
+          .patch(`/v1/roles/${roleId}`)
+          .set(bearer(token))
+          .send({
+            permissions: [
+              { action: 'update', subject: 'Role' },
+              { action: 'manage', subject },
+            ],
+          });
+        expect(res.status, subject).toBe(403);
+        expect(res.body.code).toBe('forbidden');
+      }
+      const role = await t.http().get(`/v1/roles/${roleId}`).set(admin.headers);
+      expect(role.body.permissions).toEqual([{ action: 'update', subject: 'Role' }]);
+      // Within its scope the token still grants: roles:write covers changing roles.
+      const within = await t
+        .http()
+        .patch(`/v1/roles/${roleId}`)
+        .set(bearer(token))
+        .send({
+          permissions: [
+            { action: 'update', subject: 'Role' },
+            { action: 'delete', subject: 'Role' },
+          ],
+        });
+      expect(within.status, JSON.stringify(within.body)).toBe(200);
+    });
+
+    it('a root-tenant client with platform-admin and roles:write cannot mint manage Platform', async () => {
+      const roles = await t.http().get('/v1/roles?limit=100').set(platform.headers);
+      const platformAdminRole = (roles.body.items as { id: string; name: string }[]).find(
+        (role) => role.name === 'platform-admin',
+      );
+      expect(platformAdminRole).toBeDefined();
+      const created = await createClient(t, platform.token, {
+        name: 'Root automation',
+        type: 'confidential',
+        redirectUris: [],
+        grantTypes: ['client_credentials'],
+        scopes: ['roles:write'],
+        roleIds: [platformAdminRole?.id],
+      });
+      const machine = await oidc.discovery(
+        new URL(`${t.baseUrl}/oidc`),
+        created.clientId,
+        undefined,
+        oidc.ClientSecretPost(created.clientSecret ?? ''),
+        insecure,
+      );
+      const { access_token: token } = await oidc.clientCredentialsGrant(machine, {
+        scope: 'roles:write',
+      });
+      const minted = await t
+        .http()
+        .post('/v1/roles')
+        .set(bearer(token))
+        .send({ name: 'instance-keys', permissions: [{ action: 'manage', subject: 'Platform' }] });
+      expect(minted.status).toBe(403);
+      expect(minted.body.code).toBe('forbidden');
+      const names = (
+        await t.http().get('/v1/roles?limit=100').set(platform.headers)
+      ).body.items.map((role: { name: string }) => role.name);
+      expect(names).not.toContain('instance-keys');
+      const within = await t
+        .http()
+        .post('/v1/roles')
+        .set(bearer(token))
+        .send({ name: 'role-editors', permissions: [{ action: 'update', subject: 'Role' }] });
+      expect(within.status, JSON.stringify(within.body)).toBe(201);
+    });
+  });
+
+  describe('GET /v1/auth/me shows only what the scopes allow (F16)', () => {
+    let member: Actor;
+
+    beforeAll(async () => {
+      member = await createMember(t, tenant, ['member']);
+    });
+
+    it('openid alone: the user’s id and tenant, no email, name, roles or permissions', async () => {
+      const res = await t
+        .http()
+        .get('/v1/auth/me')
+        .set(bearer(await tokenFor(member, 'openid')));
+      expect(res.status).toBe(200);
+      expect(res.body.user).toEqual({ id: member.userId, tenantId: tenant.id });
+      expect(Object.keys(res.body).sort()).toEqual(['tenant', 'user']);
+      expect(JSON.stringify(res.body)).not.toContain(member.email);
+    });
+
+    it('openid email: the email and whether it is verified, nothing else of the user', async () => {
+      const res = await t
+        .http()
+        .get('/v1/auth/me')
+        .set(bearer(await tokenFor(member, 'openid email')));
+      expect(res.status).toBe(200);
+      expect(res.body.user).toEqual({
+        id: member.userId,
+        tenantId: tenant.id,
+        email: member.email,
+        emailVerified: expect.any(Boolean),
+      });
+      expect(res.body.roles).toBeUndefined();
+      expect(res.body.permissions).toBeUndefined();
+    });
+
+    it('openid profile users:read: the name, the roles and the scoped permissions', async () => {
+      const res = await t
+        .http()
+        .get('/v1/auth/me')
+        .set(bearer(await tokenFor(member, 'openid profile users:read')));
+      expect(res.status).toBe(200);
+      expect(res.body.user).toEqual({
+        id: member.userId,
+        tenantId: tenant.id,
+        name: 'User member',
+        roles: [{ id: tenant.roles.member, name: 'member' }],
+      });
+      expect(res.body.roles).toEqual([{ id: tenant.roles.member, name: 'member' }]);
+      const rules = unpackRules<Rule>(res.body.permissions as PackRule<Rule>[]);
+      expect(rules.length).toBeGreaterThan(0);
+      // users:read: the member's reads of users, and nothing it holds beyond (its projects).
+      for (const rule of rules) {
+        expect(rule.subject).toEqual(['User']);
+        expect(rule.action).toEqual(['read']);
+      }
+    });
+
+    it('a first-party token still sees its whole account', async () => {
+      const res = await t.http().get('/v1/auth/me').set(member.headers);
+      expect(Object.keys(res.body.user).sort()).toEqual(
+        [
+          'createdAt',
+          'email',
+          'emailVerified',
+          'id',
+          'lastLoginAt',
+          'mfaEnabled',
+          'name',
+          'roles',
+          'status',
+          'tenantId',
+        ].sort(),
+      );
+    });
+  });
+
+  describe('account self-service refuses OAuth tokens and API keys (F16)', () => {
+    const selfService: [string, string, object?][] = [
+      ['post', '/v1/auth/logout-all'],
+      ['get', '/v1/auth/sessions'],
+      ['delete', '/v1/auth/sessions/:session'],
+      ['get', '/v1/auth/identities'],
+      ['delete', '/v1/auth/identities/:identity'],
+      ['post', '/v1/auth/mfa/totp/enroll'],
+      ['post', '/v1/auth/mfa/totp/confirm', { code: '123456' }],
+      ['post', '/v1/auth/mfa/totp/disable', { password: STRONG_PASSWORD, code: '123456' }],
+      [
+        'post',
+        '/v1/auth/password/change',
+        { currentPassword: STRONG_PASSWORD, newPassword: 'another long passphrase here' },
+      ],
+      ['post', '/v1/auth/email/resend'],
+    ];
+
+    async function victim(
+      roles: string[],
+    ): Promise<{ user: Actor; session: string; identity: string }> {
+      const user = await createMember(t, tenant, roles);
+      const sessions = await t.http().get('/v1/auth/sessions').set(user.headers).expect(200);
+      const identity = await t.app.get(TransactionRunner).run((manager) =>
+        t.app.get(UserIdentitiesService).link(manager, {
+          tenantId: tenant.id,
+          userId: user.userId,
+          provider: 'google',
+          subject: `google-${user.userId}`,
+          email: user.email,
+        }),
+      );
+      return { user, session: sessions.body.items[0].id as string, identity: identity.id };
+    }
+
+    async function expectUntouched(user: Actor, ids: { session: string; identity: string }) {
+      // The user's sessions live on, the identity stays linked, password and MFA are unchanged.
+      const sessions = await t.http().get('/v1/auth/sessions').set(user.headers);
+      expect(sessions.status).toBe(200);
+      expect(sessions.body.items.map((item: { id: string }) => item.id)).toContain(ids.session);
+      const identities = await t.http().get('/v1/auth/identities').set(user.headers);
+      expect(identities.body.items.map((item: { id: string }) => item.id)).toEqual([ids.identity]);
+      await login(t, tenant.slug, user.email);
+      expect(Boolean((await selectRow(t, 'users', user.userId)).mfa_enabled)).toBe(false);
+    }
+
+    async function attempts(
+      headers: Record<string, string>,
+      ids: { session: string; identity: string },
+    ): Promise<void> {
+      for (const [method, template, body] of selfService) {
+        const path = template.replace(':session', ids.session).replace(':identity', ids.identity);
+        const request = method === 'get' ? t.http().get(path) : t.http()[method as 'post'](path);
+        const res = await request.set(headers).send(body);
+        expect(res.status, `${method} ${path}`).toBe(403);
+        expect(res.body.code, `${method} ${path}`).toBe('forbidden');
+      }
+    }
+
+    it('an OAuth token, whatever its scopes, cannot log the user out or change how they sign in', async () => {
+      const { user, session, identity } = await victim(['member']);
+      const token = await tokenFor(user, 'openid profile email users:read roles:write');
+      await attempts(bearer(token), { session, identity });
+      await expectUntouched(user, { session, identity });
+    });
+
+    it('an API key cannot either', async () => {
+      // Admins may make keys; the key has all its creator's roles.
+      const { user, session, identity } = await victim(['admin']);
+      const key = await createApiKey(t, user);
+      await attempts(key.headers, { session, identity });
+      await expectUntouched(user, { session, identity });
+    });
+  });
+});
