@@ -120,7 +120,7 @@ export class AuthController {
   })
   @ApiOkResponse({ type: MeResponseDto })
   @ApiForbiddenResponse({
-    description: '`forbidden`: a client-credentials token (it acts for no user)',
+    description: '`forbidden`: an API key or a client-credentials token (no signed-in user)',
     type: ProblemResponseDto,
   })
   me(@Auth() auth: Principal): Promise<MeResponseDto> {

@@ -35,8 +35,8 @@ function scopedUser(context: UserContext, scopes: readonly string[], api: boolea
 }
 
 /**
- * `GET /v1/auth/me`. A first-party token or an API key sees its whole account (an API key: its
- * creator, with the key's own roles and permissions); an OAuth token what its scopes allow.
+ * `GET /v1/auth/me` of a user principal (API keys and client credentials are refused before):
+ * a first-party token sees its whole account, an OAuth token what its scopes allow.
  */
 export function meView(auth: Principal, context: UserContext): MeResponseDto {
   const tenant = {

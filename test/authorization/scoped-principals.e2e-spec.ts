@@ -152,6 +152,32 @@ describe('scoped principals (OAuth tokens and API keys)', () => {
         .send({ name: 'role-editors', permissions: [{ action: 'update', subject: 'Role' }] });
       expect(within.status, JSON.stringify(within.body)).toBe(201);
     });
+    it('an API key grants only what both its roles and its creator’s current rules hold', async () => {
+      const creator = await createMember(t, tenant, ['admin']);
+      const key = await createApiKey(t, creator);
+      const editors = await createRole(t, tenant, 'role-editors', [
+        { action: 'manage', subject: 'Role' },
+      ]);
+      await t
+        .http()
+        .put(`/v1/users/${creator.userId}/roles`)
+        .set(tenant.owner.headers)
+        .send({ roleIds: [editors] })
+        .expect(200);
+      // The key's admin role holds manage User; its creator no longer does.
+      const wide = await t
+        .http()
+        .post('/v1/roles')
+        .set(key.headers)
+        .send({ name: 'key-made', permissions: [{ action: 'manage', subject: 'User' }] });
+      expect(wide.status).toBe(403);
+      const narrow = await t
+        .http()
+        .post('/v1/roles')
+        .set(key.headers)
+        .send({ name: 'key-made', permissions: [{ action: 'update', subject: 'Role' }] });
+      expect(narrow.status, JSON.stringify(narrow.body)).toBe(201);
+    });
   });
 
   describe('GET /v1/auth/me shows only what the scopes allow (F16)', () => {
@@ -208,6 +234,15 @@ describe('scoped principals (OAuth tokens and API keys)', () => {
         expect(rule.subject).toEqual(['User']);
         expect(rule.action).toEqual(['read']);
       }
+    });
+
+    it('an API key keeps today’s answer: 403, it is no signed-in user', async () => {
+      const creator = await createMember(t, tenant, ['admin']);
+      const key = await createApiKey(t, creator, { roleIds: [tenant.roles.member] });
+      const res = await t.http().get('/v1/auth/me').set(key.headers);
+      expect(res.status).toBe(403);
+      expect(res.body.code).toBe('forbidden');
+      expect(JSON.stringify(res.body)).not.toContain(creator.email);
     });
 
     it('a first-party token still sees its whole account', async () => {

@@ -109,9 +109,9 @@ export class TenantRefDto {
 }
 
 /**
- * The caller's own account in `/me`. A first-party token or an API key sees every field; an
- * OAuth token sees `id` and `tenantId`, plus what its scopes name (`profile`: name; `email`:
- * email and emailVerified; an API scope: roles).
+ * The caller's own account in `/me`. A first-party token sees every field; an OAuth token sees
+ * `id` and `tenantId`, plus what its scopes name (`profile`: name; `email`: email and
+ * emailVerified; an API scope: roles).
  */
 export class MeUserDto {
   @ApiProperty({ format: 'uuid' })
