@@ -2,9 +2,7 @@ import type { RawRule } from '@casl/ability';
 import { type PackRule, unpackRules } from '@casl/ability/extra';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TransactionRunner } from '../../src/database/transaction-runner';
-import { UserIdentitiesService } from '../../src/users/user-identities.service';
-import { bearer, login, STRONG_PASSWORD } from '../factories';
+import { bearer } from '../factories';
 import {
   type Actor,
   createApiKey,
@@ -14,65 +12,31 @@ import {
   platformAdmin,
   type TenantFixture,
 } from '../factories/tenancy';
-import { authorizeInBrowser, createClient } from '../oauth/support';
+import { createClient } from '../oauth/support';
 import { createTestApp, type TestApp } from '../support/app';
-import { selectRow } from '../support/sql';
+import { insecure, thirdPartyApp } from './scoped-support';
 
-const REDIRECT_URI = 'http://127.0.0.1:8765/callback';
-const insecure = { execute: [oidc.allowInsecureRequests] };
 type Rule = RawRule<string, string>;
 
 /**
- * Attacks of a third-party app holding a user's OAuth token (or of an API key's holder): it must
- * act, grant and see only within the token's scopes, and never manage the user's account.
+ * Attacks of a third-party app holding a user's OAuth token, or of a client-credentials client:
+ * it may grant and see only within its scopes.
  */
 describe('scoped principals (OAuth tokens and API keys)', () => {
   let t: TestApp;
   let platform: Actor;
   let tenant: TenantFixture;
   let admin: Actor;
-  let web: oidc.Configuration;
+  let tokenFor: (user: Actor, scope: string) => Promise<string>;
 
   beforeAll(async () => {
     t = await createTestApp({ listen: true });
     platform = await platformAdmin(t);
     tenant = await createTenantWithOwner(t, platform);
     admin = await createMember(t, tenant, ['admin']);
-    const client = await createClient(t, admin.token, {
-      name: 'Third-party app',
-      type: 'confidential',
-      redirectUris: [REDIRECT_URI],
-      grantTypes: ['authorization_code'],
-      scopes: ['openid', 'profile', 'email', 'users:read', 'roles:write'],
-    });
-    web = await oidc.discovery(
-      new URL(`${t.baseUrl}/oidc`),
-      client.clientId,
-      undefined,
-      oidc.ClientSecretBasic(client.clientSecret ?? ''),
-      insecure,
-    );
+    ({ tokenFor } = await thirdPartyApp(t, admin));
   });
   afterAll(() => t?.close());
-
-  /** The user signs in at the app through the real login and consent pages. */
-  async function tokenFor(user: Actor, scope: string): Promise<string> {
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const url = oidc.buildAuthorizationUrl(web, {
-      redirect_uri: REDIRECT_URI,
-      scope,
-      state,
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-    });
-    const { location } = await authorizeInBrowser(url, { email: user.email });
-    const tokens = await oidc.authorizationCodeGrant(web, location, {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-    });
-    return tokens.access_token;
-  }
 
   describe('granting is bounded by the scopes (F10)', () => {
     it('an admin’s roles:write token cannot put manage ApiKey or manage User into a role', async () => {
@@ -261,81 +225,6 @@ describe('scoped principals (OAuth tokens and API keys)', () => {
           'tenantId',
         ].sort(),
       );
-    });
-  });
-
-  describe('account self-service refuses OAuth tokens and API keys (F16)', () => {
-    const selfService: [string, string, object?][] = [
-      ['post', '/v1/auth/logout-all'],
-      ['get', '/v1/auth/sessions'],
-      ['delete', '/v1/auth/sessions/:session'],
-      ['get', '/v1/auth/identities'],
-      ['delete', '/v1/auth/identities/:identity'],
-      ['post', '/v1/auth/mfa/totp/enroll'],
-      ['post', '/v1/auth/mfa/totp/confirm', { code: '123456' }],
-      ['post', '/v1/auth/mfa/totp/disable', { password: STRONG_PASSWORD, code: '123456' }],
-      [
-        'post',
-        '/v1/auth/password/change',
-        { currentPassword: STRONG_PASSWORD, newPassword: 'another long passphrase here' },
-      ],
-      ['post', '/v1/auth/email/resend'],
-    ];
-
-    async function victim(
-      roles: string[],
-    ): Promise<{ user: Actor; session: string; identity: string }> {
-      const user = await createMember(t, tenant, roles);
-      const sessions = await t.http().get('/v1/auth/sessions').set(user.headers).expect(200);
-      const identity = await t.app.get(TransactionRunner).run((manager) =>
-        t.app.get(UserIdentitiesService).link(manager, {
-          tenantId: tenant.id,
-          userId: user.userId,
-          provider: 'google',
-          subject: `google-${user.userId}`,
-          email: user.email,
-        }),
-      );
-      return { user, session: sessions.body.items[0].id as string, identity: identity.id };
-    }
-
-    async function expectUntouched(user: Actor, ids: { session: string; identity: string }) {
-      // The user's sessions live on, the identity stays linked, password and MFA are unchanged.
-      const sessions = await t.http().get('/v1/auth/sessions').set(user.headers);
-      expect(sessions.status).toBe(200);
-      expect(sessions.body.items.map((item: { id: string }) => item.id)).toContain(ids.session);
-      const identities = await t.http().get('/v1/auth/identities').set(user.headers);
-      expect(identities.body.items.map((item: { id: string }) => item.id)).toEqual([ids.identity]);
-      await login(t, tenant.slug, user.email);
-      expect(Boolean((await selectRow(t, 'users', user.userId)).mfa_enabled)).toBe(false);
-    }
-
-    async function attempts(
-      headers: Record<string, string>,
-      ids: { session: string; identity: string },
-    ): Promise<void> {
-      for (const [method, template, body] of selfService) {
-        const path = template.replace(':session', ids.session).replace(':identity', ids.identity);
-        const request = method === 'get' ? t.http().get(path) : t.http()[method as 'post'](path);
-        const res = await request.set(headers).send(body);
-        expect(res.status, `${method} ${path}`).toBe(403);
-        expect(res.body.code, `${method} ${path}`).toBe('forbidden');
-      }
-    }
-
-    it('an OAuth token, whatever its scopes, cannot log the user out or change how they sign in', async () => {
-      const { user, session, identity } = await victim(['member']);
-      const token = await tokenFor(user, 'openid profile email users:read roles:write');
-      await attempts(bearer(token), { session, identity });
-      await expectUntouched(user, { session, identity });
-    });
-
-    it('an API key cannot either', async () => {
-      // Admins may make keys; the key has all its creator's roles.
-      const { user, session, identity } = await victim(['admin']);
-      const key = await createApiKey(t, user);
-      await attempts(key.headers, { session, identity });
-      await expectUntouched(user, { session, identity });
     });
   });
 });
