@@ -19,7 +19,7 @@ import {
 } from '../common/database/tenant-scoped.repository';
 import { AppError } from '../common/errors/app-error';
 import { DEFAULT_PAGE_SIZE, type Page, toPage } from '../common/pagination/pagination';
-import { buildAbility, Permissions } from '../roles/ability.factory';
+import { type AppAbility, buildAbility, Permissions } from '../roles/ability.factory';
 import { Role } from '../roles/entities/role.entity';
 import type { PermissionRule } from '../roles/permission-rule';
 import { assertGrantable } from '../roles/privilege';
@@ -35,6 +35,8 @@ interface CachedKey {
   key: ApiKey;
   roles: RoleSummary[];
   rules: PermissionRule[];
+  /** The key's own ability, built on first use (the key's tenant never changes). */
+  ability?: AppAbility;
 }
 
 /**
@@ -193,7 +195,7 @@ export class ApiKeysService implements OnModuleInit {
       throw AppError.invalidToken('The API key is not valid.');
     this.principals.assertActive(creator);
     this.touch(key);
-    const keyAbility = buildAbility(entry.rules, {
+    entry.ability ??= buildAbility(entry.rules, {
       tenantId: key.tenantId,
       tenantIsRoot: creator.tenant.isRoot,
       userId: key.createdById,
@@ -207,8 +209,9 @@ export class ApiKeysService implements OnModuleInit {
       sessionId: null,
       scopes: null,
       roles: entry.roles,
+      // What the key may grant is bounded by its roles and by its creator's live rules alike.
       ruleSets: [entry.rules, creator.rules],
-      permissions: new Permissions([keyAbility, ...creator.permissions.abilities]),
+      permissions: new Permissions([entry.ability, ...creator.permissions.abilities]),
     };
   }
 

@@ -11,6 +11,7 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { AccountSelfService } from '../account/account-holder';
 import { Authenticated, Public } from '../common/decorators/access.decorators';
 import { ProblemResponseDto } from '../common/http/problem-response.dto';
 import { Auth, Client, type ClientInfo } from '../common/http/request-context';
@@ -101,7 +102,7 @@ export class AuthController {
   }
 
   @Post('logout-all')
-  @Authenticated()
+  @AccountSelfService()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     summary: 'End every session of the caller; their access tokens stop working within seconds',
@@ -113,8 +114,15 @@ export class AuthController {
 
   @Get('me')
   @Authenticated()
-  @ApiOperation({ summary: 'The caller: user, tenant, roles and permissions (packed CASL rules)' })
+  @ApiOperation({
+    summary: 'The caller: user, tenant, roles and permissions (packed CASL rules)',
+    description: 'An OAuth token sees only the fields its scopes allow.',
+  })
   @ApiOkResponse({ type: MeResponseDto })
+  @ApiForbiddenResponse({
+    description: '`forbidden`: an API key or a client-credentials token (no signed-in user)',
+    type: ProblemResponseDto,
+  })
   me(@Auth() auth: Principal): Promise<MeResponseDto> {
     return this.auth.me(auth);
   }

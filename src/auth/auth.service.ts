@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { packRules } from '@casl/ability/extra';
 import type { Repository } from 'typeorm';
 import { updateWhere } from '../database/raw-rows';
 import { AuditService } from '../audit/audit.service';
@@ -9,7 +8,6 @@ import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-code';
 import type { ClientInfo } from '../common/http/request-context';
 import { TransactionRunner } from '../database/transaction-runner';
-import type { AppAbility } from '../roles/ability.factory';
 import type { Tenant } from '../tenants/entities/tenant.entity';
 import { TenantDirectory } from '../tenants/tenant-directory.service';
 import { UserDto } from '../users/dto/user.dto';
@@ -17,23 +15,13 @@ import { User } from '../users/entities/user.entity';
 import { UserAccountsService } from '../users/user-accounts.service';
 import type { LoginDto, MeResponseDto, RegisterDto, RegisterResponseDto } from './dto/auth.dto';
 import { LoginPolicies } from './login/login-policies';
+import { meView } from './me-view';
+import { requireAccountHolder } from '../account/account-holder';
 import type { LoginAttempt, LoginFailureReason, VerifiedLogin } from './login/login-policy';
 import { PasswordHasher } from './passwords/password-hasher.service';
 import type { Principal } from './principal/principal';
 import { PrincipalService } from './principal/principal.service';
 import { type SessionMethod, SessionService, type TokenPair } from './tokens/session.service';
-
-/** Packed once per ability: abilities live in the permission cache and their rules never change. */
-const packedRules = new WeakMap<AppAbility, unknown[]>();
-function packedRulesOf(ability: AppAbility | undefined): unknown[] {
-  if (!ability) return [];
-  let packed = packedRules.get(ability);
-  if (!packed) {
-    packed = packRules(ability.rules);
-    packedRules.set(ability, packed);
-  }
-  return packed;
-}
 
 function loginOutcomeOf(error: unknown): LoginOutcome {
   if (!(error instanceof AppError)) return 'failure';
@@ -186,7 +174,7 @@ export class AuthService {
   }
 
   async logoutAll(auth: Principal): Promise<void> {
-    const userId = this.requireUser(auth);
+    const { userId } = requireAccountHolder(auth);
     const count = await this.sessions.revokeAllOfUser(userId, 'logout_all');
     this.audit.record({
       action: 'auth.logout',
@@ -201,17 +189,7 @@ export class AuthService {
     const userId = this.requireUser(auth);
     const context = await this.principals.userContext(userId);
     if (!context) throw AppError.invalidToken();
-    return {
-      user: UserDto.from(context.user, context.roles),
-      tenant: {
-        id: auth.tenant.id,
-        slug: auth.tenant.slug,
-        name: auth.tenant.name,
-        plan: auth.tenant.plan,
-      },
-      roles: [...auth.roles],
-      permissions: packedRulesOf(auth.permissions.abilities[0]),
-    };
+    return meView(auth, context);
   }
 
   private requireUser(auth: Principal): string {

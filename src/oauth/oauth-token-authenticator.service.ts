@@ -10,7 +10,7 @@ import {
 } from '../auth/principal/principal.service';
 import type { AccessTokenClaims } from '../auth/tokens/access-token-claims';
 import { AppError } from '../common/errors/app-error';
-import { buildAbility, Permissions } from '../roles/ability.factory';
+import { buildAbility, Permissions, scopeRules } from '../roles/ability.factory';
 import { Role } from '../roles/entities/role.entity';
 import { TenantDirectory } from '../tenants/tenant-directory.service';
 import type { OAuthClient } from './entities/oauth-client.entity';
@@ -111,7 +111,8 @@ export class OAuthTokenAuthenticator {
         ? await this.roles.find({ where: { id: In(client.roleIds), tenantId: tenant.id } })
         : [];
     roles.sort((a, b) => a.name.localeCompare(b.name));
-    const rules = roles.flatMap(rulesOfRole);
+    // The scopes bound what the client may grant as well as what it may do.
+    const rules = scopeRules(roles.flatMap(rulesOfRole), scopes);
     const principal: Principal = {
       type: 'client',
       id: client.id,
@@ -126,7 +127,7 @@ export class OAuthTokenAuthenticator {
           tenantId: tenant.id,
           tenantIsRoot: tenant.isRoot,
           userId: null,
-          scopes,
+          scopes: null,
         }),
       ]),
     };

@@ -52,16 +52,50 @@ export function expandRule(rule: PermissionRule): PermissionRule[] {
     .map((definition) => ({ ...rule, subject: definition.name }));
 }
 
+function levelActions(level: string): readonly Action[] {
+  return Object.hasOwn(SCOPE_ACTIONS, level) ? (SCOPE_ACTIONS[level] ?? []) : [];
+}
+
 function scopeActions(subjectName: string, scopes: readonly string[]): Set<Action> {
   const prefix = findSubject(subjectName)?.scope;
   const allowed = new Set<Action>();
   if (!prefix) return allowed;
   for (const scope of scopes) {
     const [name, level] = scope.split(':');
-    if (name === prefix && level)
-      for (const action of SCOPE_ACTIONS[level] ?? []) allowed.add(action);
+    if (name === prefix && level) for (const action of levelActions(level)) allowed.add(action);
   }
   return allowed;
+}
+
+/** Whether a scope is a Gatehouse API scope (`users:read`…) rather than an OIDC one. */
+export function isApiScope(scope: string): boolean {
+  const [name, level, ...rest] = scope.split(':');
+  if (!name || !level || rest.length > 0 || levelActions(level).length === 0) return false;
+  return permissionSubjects().some((definition) => definition.scope === name);
+}
+
+/**
+ * Stored rules cut down to what OAuth scopes allow, still unbound (templates intact): only the
+ * `(subject, action)` pairs the scopes allow survive, a `manage` rule becoming the allowed
+ * actions, and restrictions (inverted rules) always stay. Both the ability of a scoped principal
+ * and its privilege-escalation checks use this one cut, so a token can grant only what it may do.
+ */
+export function scopeRules(
+  rules: readonly PermissionRule[],
+  scopes: readonly string[],
+): PermissionRule[] {
+  const cut: PermissionRule[] = [];
+  for (const rule of rules.flatMap(expandRule)) {
+    if (rule.inverted) {
+      cut.push(rule);
+      continue;
+    }
+    const allowed = scopeActions(rule.subject, scopes);
+    const actions =
+      rule.action === 'manage' ? [...allowed] : allowed.has(rule.action) ? [rule.action] : [];
+    for (const action of actions) cut.push({ ...rule, action });
+  }
+  return cut;
 }
 
 /**
@@ -71,28 +105,21 @@ function scopeActions(subjectName: string, scopes: readonly string[]): Set<Actio
  */
 export function bindRules(rules: readonly PermissionRule[], context: AbilityContext): AppRawRule[] {
   const bound: AppRawRule[] = [];
-  for (const rule of rules.flatMap(expandRule)) {
+  const stored =
+    context.scopes === null ? rules.flatMap(expandRule) : scopeRules(rules, context.scopes);
+  for (const rule of stored) {
     const definition = findSubject(rule.subject);
     if (!definition) continue;
     if (definition.tenantField === null && !context.tenantIsRoot) continue;
     const conditions = interpolate(rule.conditions ?? {}, context.userId);
     if (definition.tenantField !== null) conditions[definition.tenantField] = context.tenantId;
-
-    let actions: Action[] = [rule.action];
-    if (context.scopes !== null && !rule.inverted) {
-      const allowed = scopeActions(rule.subject, context.scopes);
-      actions =
-        rule.action === 'manage' ? [...allowed] : allowed.has(rule.action) ? [rule.action] : [];
-    }
-    for (const action of actions) {
-      bound.push({
-        action,
-        subject: rule.subject,
-        conditions,
-        ...(rule.fields ? { fields: [...rule.fields] } : {}),
-        ...(rule.inverted ? { inverted: true } : {}),
-      });
-    }
+    bound.push({
+      action: rule.action,
+      subject: rule.subject,
+      conditions,
+      ...(rule.fields ? { fields: [...rule.fields] } : {}),
+      ...(rule.inverted ? { inverted: true } : {}),
+    });
   }
   return bound;
 }

@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Principal } from '../auth/principal/principal';
-import { Authenticated } from '../common/decorators/access.decorators';
+import { AccountSelfService } from '../account/account-holder';
 import { ProblemResponseDto } from '../common/http/problem-response.dto';
 import { Auth } from '../common/http/request-context';
 import { IdentityListDto } from './dto/identity.dto';
@@ -21,7 +21,7 @@ export class IdentitiesController {
   constructor(private readonly identities: IdentitiesService) {}
 
   @Get()
-  @Authenticated()
+  @AccountSelfService()
   @ApiOperation({ summary: "The caller's linked social and SSO identities" })
   @ApiOkResponse({ type: IdentityListDto })
   list(@Auth() auth: Principal): Promise<IdentityListDto> {
@@ -29,7 +29,7 @@ export class IdentitiesController {
   }
 
   @Delete(':id')
-  @Authenticated()
+  @AccountSelfService()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Unlink one of the caller’s identities' })
   @ApiNoContentResponse({ description: 'Unlinked' })

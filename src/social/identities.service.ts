@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { IsNull } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { requireAccountHolder } from '../account/account-holder';
 import type { Principal } from '../auth/principal/principal';
 import { AppError } from '../common/errors/app-error';
 import { TransactionRunner } from '../database/transaction-runner';
@@ -23,16 +24,13 @@ export class IdentitiesService {
   ) {}
 
   async list(auth: Principal): Promise<IdentityListDto> {
-    const userId = requireUser(auth);
+    const { userId } = requireAccountHolder(auth);
     const rows = await this.identities.listOfUser(auth.tenant.id, userId);
     return { items: rows.map((row) => IdentityDto.from(row)), nextCursor: null };
   }
 
   async unlink(auth: Principal, id: string): Promise<void> {
-    const userId = requireUser(auth);
-    if (auth.scopes !== null) {
-      throw AppError.forbidden('Sign-in methods are changed with a first-party session only.');
-    }
+    const { userId } = requireAccountHolder(auth);
     const removed = await this.transactions.run(async (manager) => {
       // On PostgreSQL the user row is locked, so two concurrent unlinks cannot each see the
       // other's identity as the remaining way in. SQLite runs one transaction at a time.
@@ -64,11 +62,4 @@ export class IdentitiesService {
       metadata: { identityId: removed.id, provider: removed.provider },
     });
   }
-}
-
-function requireUser(auth: Principal): string {
-  if (auth.type !== 'user' || !auth.userId) {
-    throw AppError.forbidden('Only a signed-in user has identities.');
-  }
-  return auth.userId;
 }

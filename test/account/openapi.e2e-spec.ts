@@ -51,5 +51,16 @@ describe('OpenAPI of the account lifecycle', () => {
     }
     if (bearer) expect(operation.security).toEqual(expect.arrayContaining([{ bearer: [] }]));
     else expect(operation.security).toBeUndefined();
+    // Self-service refuses OAuth tokens and API keys: the 403 is part of the contract.
+    if (bearer) expect(Object.keys(operation.responses)).toContain('403');
+  });
+
+  it('GET /v1/auth/me marks optional what a scoped token may not see', () => {
+    const schemas = document.components.schemas as Record<string, { required?: string[] }>;
+    expect(schemas.MeResponseDto?.required?.sort()).toEqual(['tenant', 'user']);
+    expect(schemas.MeUserDto?.required?.sort()).toEqual(['id', 'tenantId']);
+    expect(Object.keys(document.paths['/v1/auth/logout-all']?.post?.responses ?? {})).toContain(
+      '403',
+    );
   });
 });

@@ -8,7 +8,8 @@ import {
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { Principal } from '../../auth/principal/principal';
-import { Authenticated, Public } from '../../common/decorators/access.decorators';
+import { Public } from '../../common/decorators/access.decorators';
+import { AccountSelfService } from '../account-holder';
 import { ProblemResponseDto } from '../../common/http/problem-response.dto';
 import { Auth } from '../../common/http/request-context';
 import { AcceptedDto, VerifyEmailDto } from '../dto/password.dto';
@@ -40,7 +41,7 @@ export class EmailVerificationController {
   }
 
   @Post('resend')
-  @Authenticated()
+  @AccountSelfService()
   @AllowedBeforeMfaEnrollment()
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({

@@ -1,7 +1,11 @@
 import { type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthController } from '../../auth/auth.controller';
-import { PRINCIPAL_CACHE_TTL_MS, PrincipalService } from '../../auth/principal/principal.service';
+import {
+  PRINCIPAL_CACHE_TTL_MS,
+  PrincipalService,
+  type UserContext,
+} from '../../auth/principal/principal.service';
 import { InvalidationBus } from '../../common/cache/invalidation-bus';
 import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-code';
@@ -9,9 +13,7 @@ import type { Principal } from '../../auth/principal/principal';
 import type { AuthenticationHook } from '../../common/guards/authentication-hooks';
 import { TenantDirectory } from '../../tenants/tenant-directory.service';
 import { boundedCache } from '../../common/cache/bounded-cache';
-
-/** Roles that `requireMfaForAdmins` covers. */
-export const ADMIN_ROLE_NAMES: ReadonlySet<string> = new Set(['owner', 'admin', 'platform-admin']);
+import { holdsAdministrativePower } from './administrative-power';
 
 const BEFORE_ENROLLMENT = 'gatehouse:allowed-before-mfa-enrollment';
 
@@ -24,13 +26,15 @@ export function AllowedBeforeMfaEnrollment(): MethodDecorator {
 const OPEN_AUTH_ROUTES: ReadonlySet<string> = new Set<keyof AuthController>(['me', 'logoutAll']);
 
 /**
- * `requireMfaForAdmins`: in a tenant with the setting on, a user holding an administrative
- * built-in role (owner, admin, platform-admin) who has not turned MFA on may sign in with
- * the password — otherwise they could never enrol — but every route except enrolment,
- * `GET /v1/auth/me`, their sessions, password change, email verification and logout answers
- * 403 `mfa_enrollment_required` until they do. Once MFA is on, logins need the second factor
- * like any MFA user's. It runs as a hook of the authentication guard, once the caller is known,
- * and costs one role-name lookup for everyone else.
+ * `requireMfaForAdmins`: in a tenant with the setting on, a user with administrative power
+ * (any `manage` on users, roles, API keys, OAuth clients, SSO connections or the tenant,
+ * whatever the role's name) who has not turned MFA on may sign in with the password —
+ * otherwise they could never enrol — but every route except enrolment, `GET /v1/auth/me`,
+ * their sessions, password change, email verification and logout answers 403
+ * `mfa_enrollment_required` until they do. Their API keys answer it on every route: a key must
+ * not carry admin power past the requirement. Once MFA is on, logins need the second factor
+ * like any MFA user's. It runs as a hook of the authentication guard, once the caller is known;
+ * the power is judged once per cached user context.
  */
 @Injectable()
 export class AdminMfaGate implements AuthenticationHook {
@@ -39,6 +43,8 @@ export class AdminMfaGate implements AuthenticationHook {
   private readonly settings = boundedCache<string, boolean>(10_000, {
     ttl: PRINCIPAL_CACHE_TTL_MS,
   });
+  /** Keyed by the cached context itself, so it lives and dies with it. */
+  private readonly power = new WeakMap<UserContext, boolean>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -50,21 +56,32 @@ export class AdminMfaGate implements AuthenticationHook {
   }
 
   async afterAuthentication(context: ExecutionContext, principal: Principal): Promise<void> {
-    if (principal.type !== 'user' || !principal.userId) return;
-    if (!principal.roles.some((role) => ADMIN_ROLE_NAMES.has(role.name))) return;
-    const handler = context.getHandler();
-    const openAuthRoute =
-      context.getClass() === AuthController && OPEN_AUTH_ROUTES.has(handler.name);
-    if (openAuthRoute || this.reflector.get<boolean>(BEFORE_ENROLLMENT, handler)) {
-      return;
-    }
+    if (principal.type === 'client' || !principal.userId) return;
+    // An API key cannot enrol its creator: the routes that stay open are for the user.
+    if (principal.type === 'user' && this.openBeforeEnrollment(context)) return;
     const userContext = await this.principals.userContext(principal.userId);
-    if (!userContext || userContext.user.mfaEnabled) return;
+    if (!userContext || userContext.user.mfaEnabled || !this.administrative(userContext)) return;
     if (!(await this.requiresMfa(principal.tenant.id))) return;
     throw new AppError(403, ErrorCode.MfaEnrollmentRequired, {
       detail:
         'This tenant requires administrators to use MFA. Turn it on with POST /v1/auth/mfa/totp/enroll and /confirm.',
     });
+  }
+
+  private openBeforeEnrollment(context: ExecutionContext): boolean {
+    const handler = context.getHandler();
+    const openAuthRoute =
+      context.getClass() === AuthController && OPEN_AUTH_ROUTES.has(handler.name);
+    return openAuthRoute || this.reflector.get<boolean>(BEFORE_ENROLLMENT, handler) === true;
+  }
+
+  private administrative(context: UserContext): boolean {
+    let held = this.power.get(context);
+    if (held === undefined) {
+      held = holdsAdministrativePower(context.rules);
+      this.power.set(context, held);
+    }
+    return held;
   }
 
   private async requiresMfa(tenantId: string): Promise<boolean> {

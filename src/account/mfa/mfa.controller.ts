@@ -11,7 +11,8 @@ import {
 } from '@nestjs/swagger';
 import { TokenPairDto } from '../../auth/dto/auth.dto';
 import type { Principal } from '../../auth/principal/principal';
-import { Authenticated, Public } from '../../common/decorators/access.decorators';
+import { Public } from '../../common/decorators/access.decorators';
+import { AccountSelfService } from '../account-holder';
 import { ProblemResponseDto } from '../../common/http/problem-response.dto';
 import { Auth, Client, type ClientInfo } from '../../common/http/request-context';
 import {
@@ -44,7 +45,7 @@ export class MfaController {
   ) {}
 
   @Post('totp/enroll')
-  @Authenticated()
+  @AccountSelfService()
   @AllowedBeforeMfaEnrollment()
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
@@ -58,7 +59,7 @@ export class MfaController {
   }
 
   @Post('totp/confirm')
-  @Authenticated()
+  @AccountSelfService()
   @AllowedBeforeMfaEnrollment()
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
@@ -75,7 +76,7 @@ export class MfaController {
   }
 
   @Post('totp/disable')
-  @Authenticated()
+  @AccountSelfService()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Turn MFA off, with the password and a code (TOTP or recovery)' })
   @ApiNoContentResponse({ description: 'MFA is off; the recovery codes are void' })

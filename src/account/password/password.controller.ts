@@ -8,7 +8,8 @@ import {
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { Principal } from '../../auth/principal/principal';
-import { Authenticated, Public } from '../../common/decorators/access.decorators';
+import { Public } from '../../common/decorators/access.decorators';
+import { AccountSelfService } from '../account-holder';
 import { ProblemResponseDto } from '../../common/http/problem-response.dto';
 import { Auth } from '../../common/http/request-context';
 import {
@@ -68,7 +69,7 @@ export class PasswordController {
   }
 
   @Post('change')
-  @Authenticated()
+  @AccountSelfService()
   @AllowedBeforeMfaEnrollment()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Change the password; every other session of the caller ends' })

@@ -10,7 +10,7 @@ import {
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { Principal } from '../../auth/principal/principal';
-import { Authenticated } from '../../common/decorators/access.decorators';
+import { AccountSelfService } from '../account-holder';
 import { ProblemResponseDto } from '../../common/http/problem-response.dto';
 import { Auth } from '../../common/http/request-context';
 import { ListSessionsQueryDto, SessionListDto } from '../dto/session.dto';
@@ -25,7 +25,7 @@ export class SessionsController {
   constructor(private readonly sessions: UserSessionsService) {}
 
   @Get()
-  @Authenticated()
+  @AccountSelfService()
   @AllowedBeforeMfaEnrollment()
   @ApiOperation({ summary: "The caller's live sessions (signed-in devices), newest first" })
   @ApiOkResponse({ type: SessionListDto })
@@ -38,7 +38,7 @@ export class SessionsController {
   }
 
   @Delete(':id')
-  @Authenticated()
+  @AccountSelfService()
   @AllowedBeforeMfaEnrollment()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'End one of the caller’s sessions; its tokens stop working' })

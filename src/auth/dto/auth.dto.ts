@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { UserDto } from '../../users/dto/user.dto';
+import { RoleRefDto, UserDto } from '../../users/dto/user.dto';
 
 /** Passwords are bounded before argon2 sees them; the policy explains the 128-character limit. */
 const PASSWORD_INPUT_MAX = 1024;
@@ -108,21 +108,66 @@ export class TenantRefDto {
   plan!: string;
 }
 
+/**
+ * The caller's own account in `/me`. A first-party token sees every field; an OAuth token sees
+ * `id` and `tenantId`, plus what its scopes name (`profile`: name; `email`: email and
+ * emailVerified; an API scope: roles).
+ */
+export class MeUserDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  tenantId!: string;
+
+  @ApiPropertyOptional({ example: 'ada@example.com', description: 'OAuth: with `email`' })
+  email?: string;
+
+  @ApiPropertyOptional({ example: 'Ada Lovelace', description: 'OAuth: with `profile`' })
+  name?: string;
+
+  @ApiPropertyOptional({ enum: ['active', 'disabled'], description: 'Not shown to OAuth tokens' })
+  status?: 'active' | 'disabled';
+
+  @ApiPropertyOptional({ description: 'OAuth: with `email`' })
+  emailVerified?: boolean;
+
+  @ApiPropertyOptional({ description: 'Not shown to OAuth tokens' })
+  mfaEnabled?: boolean;
+
+  @ApiPropertyOptional({ type: [RoleRefDto], description: 'OAuth: with an API scope' })
+  roles?: RoleRefDto[];
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Not shown to OAuth tokens' })
+  createdAt?: string;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'Not shown to OAuth tokens',
+  })
+  lastLoginAt?: string | null;
+}
+
 export class MeResponseDto {
-  @ApiProperty({ type: UserDto })
-  user!: UserDto;
+  @ApiProperty({ type: MeUserDto })
+  user!: MeUserDto;
 
   @ApiProperty({ type: TenantRefDto })
   tenant!: TenantRefDto;
 
-  @ApiProperty({ type: () => [Object], description: 'Roles: [{id, name}]' })
-  roles!: { id: string; name: string }[];
+  @ApiPropertyOptional({
+    type: [RoleRefDto],
+    description: 'Roles: [{id, name}]. OAuth tokens see them only with an API scope.',
+  })
+  roles?: RoleRefDto[];
 
-  @ApiProperty({
+  @ApiPropertyOptional({
     description:
-      'Packed CASL rules bound to the caller (unpack with @casl/ability/extra unpackRules)',
+      'Packed CASL rules bound to the caller (unpack with @casl/ability/extra unpackRules); for an OAuth token, cut to its scopes and shown only with an API scope',
     type: 'array',
     items: { type: 'array', items: {} },
   })
-  permissions!: unknown[];
+  permissions?: unknown[];
 }

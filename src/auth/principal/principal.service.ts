@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { InvalidationBus } from '../../common/cache/invalidation-bus';
 import { AppError } from '../../common/errors/app-error';
-import { buildAbility, Permissions } from '../../roles/ability.factory';
+import { buildAbility, Permissions, scopeRules } from '../../roles/ability.factory';
 import { builtInRules, isBuiltInRoleName } from '../../roles/permission-catalog';
 import type { PermissionRule } from '../../roles/permission-rule';
 import type { Role } from '../../roles/entities/role.entity';
@@ -40,6 +40,13 @@ export interface UserContext {
   roles: RoleSummary[];
   rules: PermissionRule[];
   /** Built once per cache entry, for first-party tokens (no scope limit). */
+  permissions: Permissions;
+}
+
+/** What an OAuth token of a user may do: the user's rules cut down to its scopes. */
+export interface ScopedRules {
+  /** Unbound, for privilege-escalation checks. */
+  rules: PermissionRule[];
   permissions: Permissions;
 }
 
@@ -80,7 +87,7 @@ export class PrincipalService {
   private readonly users = boundedCache<string, UserContext>(50_000, {
     ttl: PRINCIPAL_CACHE_TTL_MS,
   });
-  private readonly scoped = boundedCache<string, Permissions>(10_000, {
+  private readonly scoped = boundedCache<string, ScopedRules>(10_000, {
     ttl: PRINCIPAL_CACHE_TTL_MS,
   });
 
@@ -135,6 +142,8 @@ export class PrincipalService {
     options: { sessionId: string | null; scopes: readonly string[] | null },
   ): Principal {
     this.assertActive(context);
+    const { rules, permissions } =
+      options.scopes === null ? context : this.scopedRules(context, options.scopes);
     return {
       type: 'user',
       id: context.user.id,
@@ -143,11 +152,9 @@ export class PrincipalService {
       sessionId: options.sessionId,
       scopes: options.scopes,
       roles: context.roles,
-      ruleSets: [context.rules],
-      permissions:
-        options.scopes === null
-          ? context.permissions
-          : this.scopedPermissions(context, options.scopes),
+      // A scoped token grants only what it may do itself, never the user's whole power.
+      ruleSets: [rules],
+      permissions,
     };
   }
 
@@ -201,22 +208,26 @@ export class PrincipalService {
     return context;
   }
 
-  /** Permissions of the user's rules cut down to what OAuth scopes allow (cached per scope set). */
-  scopedPermissions(context: UserContext, scopes: readonly string[]): Permissions {
+  /** The user's rules cut down to what OAuth scopes allow (cached per user and scope set). */
+  scopedRules(context: UserContext, scopes: readonly string[]): ScopedRules {
     const key = `${context.user.id} ${[...scopes].sort().join(' ')}`;
-    let permissions = this.scoped.get(key);
-    if (!permissions) {
-      permissions = new Permissions([
-        buildAbility(context.rules, {
-          tenantId: context.tenant.id,
-          tenantIsRoot: context.tenant.isRoot,
-          userId: context.user.id,
-          scopes,
-        }),
-      ]);
-      this.scoped.set(key, permissions);
+    let scoped = this.scoped.get(key);
+    if (!scoped) {
+      const rules = scopeRules(context.rules, scopes);
+      scoped = {
+        rules,
+        permissions: new Permissions([
+          buildAbility(rules, {
+            tenantId: context.tenant.id,
+            tenantIsRoot: context.tenant.isRoot,
+            userId: context.user.id,
+            scopes: null,
+          }),
+        ]),
+      };
+      this.scoped.set(key, scoped);
     }
-    return permissions;
+    return scoped;
   }
 
   private async sessionState(sid: string): Promise<SessionState | null> {

@@ -30,7 +30,10 @@ export class TenantSettingsDto {
   @ApiProperty({ description: 'Password login waits until the email is verified' })
   requireEmailVerification!: boolean;
 
-  @ApiProperty({ description: 'Owners and admins must use MFA' })
+  @ApiProperty({
+    description:
+      'Whoever may manage users, roles, API keys, OAuth clients, SSO connections or the tenant must use MFA (their API keys are refused until they do)',
+  })
   requireMfaForAdmins!: boolean;
 
   @ApiProperty({ type: [String], description: 'Social providers users may sign in with' })
