@@ -22,6 +22,7 @@ import { PasswordHasher } from './passwords/password-hasher.service';
 import type { Principal } from './principal/principal';
 import { PrincipalService } from './principal/principal.service';
 import { type SessionMethod, SessionService, type TokenPair } from './tokens/session.service';
+import { CredentialChanges } from './credential-changes';
 
 /** Packed once per ability: abilities live in the permission cache and their rules never change. */
 const packedRules = new WeakMap<AppAbility, unknown[]>();
@@ -57,6 +58,7 @@ export class AuthService {
     private readonly audit: AuditService,
     private readonly policies: LoginPolicies,
     private readonly metrics: MetricsService,
+    private readonly credentials: CredentialChanges,
     @InjectRepository(User) private readonly users: Repository<User>,
   ) {}
 
@@ -188,6 +190,7 @@ export class AuthService {
   async logoutAll(auth: Principal): Promise<void> {
     const userId = this.requireUser(auth);
     const count = await this.sessions.revokeAllOfUser(userId, 'logout_all');
+    await this.credentials.announce({ tenantId: auth.tenant.id, userId, reason: 'logout_all' });
     this.audit.record({
       action: 'auth.logout',
       outcome: 'success',
