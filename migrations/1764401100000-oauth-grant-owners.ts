@@ -34,7 +34,10 @@ export class OAuthGrantOwners1764401100000 implements MigrationInterface {
     await queryRunner.dropColumns(TABLE, ['issued_at', 'client_id', 'account_id']);
   }
 
+  /** Raw SQL only: the entity of a later release may not match this schema. */
   private async backfill(queryRunner: QueryRunner): Promise<void> {
+    const postgres = queryRunner.connection.driver.options.type === 'postgres';
+    const p = (n: number) => (postgres ? `$${n}` : '?');
     const timestamp = new PortableSchema(queryRunner).timestamp('issued_at');
     // The engine's own form of an instant (UTC text on SQLite), as the entity would write it.
     const stored = (date: Date | null): unknown =>
@@ -43,33 +46,25 @@ export class OAuthGrantOwners1764401100000 implements MigrationInterface {
         : queryRunner.connection.driver.preparePersistentValue(date, {
             type: timestamp.type,
           } as ColumnMetadata);
-    const builder = () => queryRunner.manager.createQueryBuilder().from(TABLE, 'a');
-    let after: { model: string; id: string } | null = null;
+    const models = OWNED_MODELS.map((_, index) => p(index + 1)).join(', ');
+    const text = (value: unknown) => (typeof value === 'string' ? value : null);
+    let after = { model: '', id: '' };
     for (;;) {
-      const query = builder()
-        .select(['a.model AS model', 'a.id AS id', 'a.payload AS payload'])
-        .where('a.model IN (:...models)', { models: OWNED_MODELS })
-        .orderBy('a.model')
-        .addOrderBy('a.id')
-        .limit(BATCH);
-      if (after) {
-        query.andWhere('(a.model > :model OR (a.model = :model AND a.id > :id))', after);
-      }
-      const rows: { model: string; id: string; payload: string }[] = await query.getRawMany();
+      const n = OWNED_MODELS.length;
+      const rows = (await queryRunner.query(
+        `SELECT model, id, payload FROM ${TABLE} WHERE model IN (${models}) ` +
+          `AND (model > ${p(n + 1)} OR (model = ${p(n + 2)} AND id > ${p(n + 3)})) ` +
+          `ORDER BY model, id LIMIT ${BATCH}`,
+        [...OWNED_MODELS, after.model, after.model, after.id],
+      )) as { model: string; id: string; payload: string }[];
       for (const row of rows) {
         const payload = JSON.parse(row.payload) as Record<string, unknown>;
-        const text = (value: unknown) => (typeof value === 'string' ? value : null);
         const iat = typeof payload.iat === 'number' ? new Date(payload.iat * 1000) : null;
-        await queryRunner.manager
-          .createQueryBuilder()
-          .update(TABLE)
-          .set({
-            account_id: text(payload.accountId),
-            client_id: text(payload.clientId),
-            issued_at: stored(iat),
-          })
-          .where('model = :model AND id = :id', { model: row.model, id: row.id })
-          .execute();
+        await queryRunner.query(
+          `UPDATE ${TABLE} SET account_id = ${p(1)}, client_id = ${p(2)}, issued_at = ${p(3)} ` +
+            `WHERE model = ${p(4)} AND id = ${p(5)}`,
+          [text(payload.accountId), text(payload.clientId), stored(iat), row.model, row.id],
+        );
       }
       const last = rows[rows.length - 1];
       if (!last || rows.length < BATCH) return;
