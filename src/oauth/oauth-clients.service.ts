@@ -128,6 +128,10 @@ export class OAuthClientsService {
     const changed = definedKeys(input);
     auth.permissions.assert('update', SUBJECT, client);
     for (const field of changed) this.assertField(auth, 'update', client, field);
+    // A client that skips consent gets every scope it has without asking: widening them is
+    // as much the owner's decision as skipping consent was.
+    const widened = (input.scopes ?? []).some((scope) => !client.scopes.includes(scope));
+    if (client.skipConsent && widened) this.assertField(auth, 'update', client, 'skipConsent');
     const next = {
       name: input.name ?? client.name,
       redirectUris: input.redirectUris ?? client.redirectUris,

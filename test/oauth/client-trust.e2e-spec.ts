@@ -92,6 +92,14 @@ describe('OAuth client trust settings are owner-level', () => {
       skipConsent: true,
       redirectUris: ['https://app.example.com/cb'],
     });
+
+    // Once consent is skipped, widening the client's scopes is owner-level too; narrowing is not.
+    const widened = await patch(mallory.accessToken, client.id, {
+      scopes: [...CLIENT.scopes, 'audit:read'],
+    });
+    expect(widened.status).toBe(403);
+    const narrowed = await patch(mallory.accessToken, client.id, { scopes: ['openid'] });
+    expect(narrowed.status).toBe(200);
   });
 
   it('admin Mallory cannot hand `manage OAuthClient` (or the skipConsent field) to a custom role; the owner can', async () => {
