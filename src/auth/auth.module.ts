@@ -7,6 +7,7 @@ import { TenantsModule } from '../tenants/tenants.module';
 import { UserAccountsModule } from '../users/user-accounts.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { CredentialChanges } from './credential-changes';
 import { OneTimeCode } from './entities/one-time-code.entity';
 import { RefreshToken } from './entities/refresh-token.entity';
 import { OneTimeCodeService } from './exchange/one-time-code.service';
@@ -37,6 +38,7 @@ import { SessionService } from './tokens/session.service';
     OneTimeCodeService,
     LoginPolicies,
     AuthenticationHooks,
+    CredentialChanges,
     { provide: APP_GUARD, useClass: AuthenticationGuard },
   ],
   exports: [
@@ -49,6 +51,7 @@ import { SessionService } from './tokens/session.service';
     OneTimeCodeService,
     LoginPolicies,
     AuthenticationHooks,
+    CredentialChanges,
   ],
 })
 export class AuthModule {}

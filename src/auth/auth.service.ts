@@ -22,6 +22,7 @@ import { PasswordHasher } from './passwords/password-hasher.service';
 import type { Principal } from './principal/principal';
 import { PrincipalService } from './principal/principal.service';
 import { type SessionMethod, SessionService, type TokenPair } from './tokens/session.service';
+import { CredentialChanges } from './credential-changes';
 
 function loginOutcomeOf(error: unknown): LoginOutcome {
   if (!(error instanceof AppError)) return 'failure';
@@ -45,6 +46,7 @@ export class AuthService {
     private readonly audit: AuditService,
     private readonly policies: LoginPolicies,
     private readonly metrics: MetricsService,
+    private readonly credentials: CredentialChanges,
     @InjectRepository(User) private readonly users: Repository<User>,
   ) {}
 
@@ -176,6 +178,7 @@ export class AuthService {
   async logoutAll(auth: Principal): Promise<void> {
     const { userId } = requireAccountHolder(auth);
     const count = await this.sessions.revokeAllOfUser(userId, 'logout_all');
+    await this.credentials.announce({ tenantId: auth.tenant.id, userId, reason: 'logout_all' });
     this.audit.record({
       action: 'auth.logout',
       outcome: 'success',

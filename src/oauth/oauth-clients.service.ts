@@ -8,6 +8,7 @@ import type { Principal } from '../auth/principal/principal';
 import { rulesOfRole } from '../auth/principal/principal.service';
 import { randomSecret, sha256Hex } from '../common/crypto/tokens';
 import { AppError, type FieldError } from '../common/errors/app-error';
+import { definedKeys } from '../common/http/defined-keys';
 import { Role } from '../roles/entities/role.entity';
 import { assertGrantable } from '../roles/privilege';
 import {
@@ -19,6 +20,8 @@ import {
 } from './dto/oauth-client.dto';
 import { OAuthClient, type OAuthGrantType } from './entities/oauth-client.entity';
 import { OAuthClientDirectory } from './oauth-client-directory.service';
+import { OAuthGrantsService } from './grants/oauth-grants.service';
+import { OWNER_LEVEL_CLIENT_FIELDS } from './oauth.permissions';
 
 const SUBJECT = 'OAuthClient';
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
@@ -42,6 +45,12 @@ export function redirectUriProblem(value: string): string | null {
   return 'must use https (http only on 127.0.0.1, [::1] or localhost)';
 }
 
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const left = new Set(a);
+  const right = new Set(b);
+  return left.size === right.size && [...left].every((value) => right.has(value));
+}
+
 /** A public client identifier: 128 random bits, unlike a UUID so the two are never confused. */
 function newClientId(): string {
   return `gh_${randomBytes(16).toString('base64url')}`;
@@ -54,6 +63,7 @@ export class OAuthClientsService {
     @InjectRepository(OAuthClient) private readonly clients: Repository<OAuthClient>,
     @InjectRepository(Role) private readonly roles: Repository<Role>,
     private readonly directory: OAuthClientDirectory,
+    private readonly grants: OAuthGrantsService,
     private readonly audit: AuditService,
   ) {}
 
@@ -82,6 +92,7 @@ export class OAuthClientsService {
       updatedAt: now,
     });
     auth.permissions.assert('create', SUBJECT, client);
+    if (client.skipConsent) this.assertField(auth, 'create', client, 'skipConsent');
     await this.clients.insert(client);
     this.record('oauth.client.created', auth, client, {
       type: client.type,
@@ -114,7 +125,13 @@ export class OAuthClientsService {
 
   async update(auth: Principal, id: string, input: UpdateOAuthClientDto): Promise<OAuthClientDto> {
     const client = await this.load(auth, id);
+    const changed = definedKeys(input);
     auth.permissions.assert('update', SUBJECT, client);
+    for (const field of changed) this.assertField(auth, 'update', client, field);
+    // A client that skips consent gets every scope it has without asking: widening them is
+    // as much the owner's decision as skipping consent was.
+    const widened = (input.scopes ?? []).some((scope) => !client.scopes.includes(scope));
+    if (client.skipConsent && widened) this.assertField(auth, 'update', client, 'skipConsent');
     const next = {
       name: input.name ?? client.name,
       redirectUris: input.redirectUris ?? client.redirectUris,
@@ -131,14 +148,17 @@ export class OAuthClientsService {
       next.postLogoutRedirectUris,
     );
     if (input.roleIds !== undefined) await this.assertRolesGrantable(auth, next.roleIds);
-    const changed = Object.keys(input).filter(
-      (key) => input[key as keyof UpdateOAuthClientDto] !== undefined,
-    );
+    const redirected = !sameSet(next.redirectUris, client.redirectUris);
     const updatedAt = new Date();
     await this.clients.update({ id: client.id, tenantId: auth.tenant.id }, { ...next, updatedAt });
     this.directory.forget(client.clientId);
     const updated = Object.assign(client, next, { updatedAt });
     this.record('oauth.client.updated', auth, updated, { fields: changed });
+    // Codes and tokens were granted to whoever stood behind the old URIs: they are not the
+    // new ones' to keep (nor is the consent the users gave).
+    if (redirected) {
+      await this.grants.revokeGrantsOfClient(auth.tenant.id, client, 'redirect_uris_changed');
+    }
     return OAuthClientDto.from(updated);
   }
 
@@ -149,6 +169,7 @@ export class OAuthClientsService {
     // Its grants and tokens die with it: the token endpoint no longer finds the client, and
     // the access-token check refuses tokens of a client that is gone.
     this.directory.forget(client.clientId);
+    await this.grants.revokeGrantsOfClient(auth.tenant.id, client, 'client_deleted');
     this.record('oauth.client.deleted', auth, client, {});
   }
 
@@ -172,6 +193,22 @@ export class OAuthClientsService {
     const updated = Object.assign(client, { updatedAt: now });
     this.record('oauth.client.secret_rotated', auth, updated, {});
     return { ...OAuthClientDto.from(updated), clientSecret: secret };
+  }
+
+  /**
+   * One field of a client, checked against the caller's rules. Owner-level fields in the root
+   * tenant also need `manage Platform`: there they are the whole instance's trust settings.
+   */
+  private assertField(
+    auth: Principal,
+    action: 'create' | 'update',
+    client: OAuthClient,
+    field: string,
+  ): void {
+    auth.permissions.assert(action, SUBJECT, client, field);
+    if (auth.tenant.isRoot && OWNER_LEVEL_CLIENT_FIELDS.includes(field)) {
+      auth.permissions.assert('manage', 'Platform', {});
+    }
   }
 
   private async load(auth: Principal, id: string): Promise<OAuthClient> {

@@ -19,6 +19,14 @@ export class OAuthConsentService {
     return scopes.every((scope) => granted.has(scope));
   }
 
+  /**
+   * Forgets consent along with the grants it made: else a revoked app would get a new grant
+   * without a question the next time it sends the user to the authorization endpoint.
+   */
+  async forget(where: { userId: string } | { clientId: string }): Promise<void> {
+    await this.consents.delete(where);
+  }
+
   async remember(
     tenantId: string,
     userId: string,

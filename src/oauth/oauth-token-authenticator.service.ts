@@ -9,6 +9,7 @@ import {
   tenantSummary,
 } from '../auth/principal/principal.service';
 import type { AccessTokenClaims } from '../auth/tokens/access-token-claims';
+import { InvalidationBus } from '../common/cache/invalidation-bus';
 import { AppError } from '../common/errors/app-error';
 import { buildAbility, Permissions, scopeRules } from '../roles/ability.factory';
 import { Role } from '../roles/entities/role.entity';
@@ -29,7 +30,7 @@ const INVALID = 'The access token is not valid.';
  * Turns an access token of the authorization server into a principal for `/v1` routes.
  *
  * A user's token is good while its grant is: its record and grant are read at most once per
- * cache period (5 s, and dropped at once on this instance when the grant is revoked), so a
+ * cache period (5 s, and dropped at once on every instance when the grant is revoked), so a
  * revoked grant, a replayed code or refresh token, a deleted client or a rotated secret end
  * the token within 10 s without a database round trip per request. What it may do is the
  * user's own permissions cut down to the token's scopes. A client-credentials token (`sub` is
@@ -50,8 +51,9 @@ export class OAuthTokenAuthenticator {
     private readonly principals: PrincipalService,
     private readonly tenants: TenantDirectory,
     @InjectRepository(Role) private readonly roles: Repository<Role>,
+    bus: InvalidationBus,
   ) {
-    store.onGrantRevoked((grantId) => {
+    bus.on('oauth-grant', (grantId) => {
       for (const [jti, state] of this.tokens.entries()) {
         if (state.grantId === grantId) this.tokens.delete(jti);
       }

@@ -8,6 +8,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { NextFunction, Request, Response } from 'express';
 import * as express from 'express';
 import { AuthModule } from '../auth/auth.module';
+import { CredentialChanges } from '../auth/credential-changes';
 import { PrincipalResolver } from '../auth/principal/principal-resolver.service';
 import { Role } from '../roles/entities/role.entity';
 import { TenantsModule } from '../tenants/tenants.module';
@@ -15,6 +16,8 @@ import { UserAccountsModule } from '../users/user-accounts.module';
 import { OAuthArtifact } from './entities/oauth-artifact.entity';
 import { OAuthClient } from './entities/oauth-client.entity';
 import { OAuthConsent } from './entities/oauth-consent.entity';
+import { OAuthGrantsController } from './grants/oauth-grants.controller';
+import { OAuthGrantsService } from './grants/oauth-grants.service';
 import { InteractionController } from './interaction/interaction.controller';
 import { InteractionService } from './interaction/interaction.service';
 import { errorPage, pageCsp } from './interaction/pages';
@@ -44,7 +47,7 @@ function parseInteractionForm(req: Request, res: Response, next: NextFunction): 
 
 /**
  * The OAuth 2.0 / OpenID Connect authorization server (`/oidc`, on oidc-provider) and the
- * management of its clients (`/v1/oauth/clients`).
+ * management of its clients (`/v1/oauth/clients`) and of a user's grants (`/v1/auth/grants`).
  */
 @Module({
   imports: [
@@ -53,9 +56,10 @@ function parseInteractionForm(req: Request, res: Response, next: NextFunction): 
     UserAccountsModule,
     TenantsModule,
   ],
-  controllers: [OAuthClientsController, InteractionController],
+  controllers: [OAuthClientsController, OAuthGrantsController, InteractionController],
   providers: [
     OAuthClientsService,
+    OAuthGrantsService,
     OAuthClientDirectory,
     OAuthConsentService,
     OAuthTokenAuthenticator,
@@ -69,6 +73,8 @@ export class OAuthModule implements NestModule, OnModuleInit {
   constructor(
     private readonly resolver: PrincipalResolver,
     private readonly authenticator: OAuthTokenAuthenticator,
+    private readonly credentials: CredentialChanges,
+    private readonly grants: OAuthGrantsService,
   ) {}
 
   configure(consumer: MiddlewareConsumer): void {
@@ -77,5 +83,9 @@ export class OAuthModule implements NestModule, OnModuleInit {
 
   onModuleInit(): void {
     this.resolver.useOAuthAuthenticator((claims) => this.authenticator.authenticate(claims));
+    // Delegated access ends with the credentials that granted it (SPEC §14).
+    this.credentials.on(({ tenantId, userId, reason }) =>
+      this.grants.revokeGrantsOfAccount(tenantId, userId, reason),
+    );
   }
 }

@@ -4,6 +4,7 @@ import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal/principal';
 import { rulesOfRole } from '../auth/principal/principal.service';
 import { SessionService } from '../auth/tokens/session.service';
+import { CredentialChanges } from '../auth/credential-changes';
 import { InvalidationBus } from '../common/cache/invalidation-bus';
 import {
   InjectTenantRepository,
@@ -45,6 +46,7 @@ export class UsersService {
     private readonly transactions: TransactionRunner,
     private readonly bus: InvalidationBus,
     private readonly audit: AuditService,
+    private readonly credentials: CredentialChanges,
   ) {}
 
   /** What the principal may see of a user: everything, or only the fields its rules allow. */
@@ -141,6 +143,11 @@ export class UsersService {
     await this.users.update({ id }, changes);
     if (input.status === 'disabled' && user.status !== 'disabled') {
       await this.sessions.revokeAllOfUser(id, 'user_disabled');
+      await this.credentials.announce({
+        tenantId: auth.tenant.id,
+        userId: id,
+        reason: 'user_disabled',
+      });
     }
     this.bus.publish('user', id);
     this.audit.record({
@@ -166,6 +173,11 @@ export class UsersService {
     const now = new Date();
     await this.users.update({ id }, { status: 'disabled', deletedAt: now, updatedAt: now });
     await this.sessions.revokeAllOfUser(id, 'user_deleted');
+    await this.credentials.announce({
+      tenantId: auth.tenant.id,
+      userId: id,
+      reason: 'user_deleted',
+    });
     this.bus.publish('user', id);
     this.audit.record({
       action: 'user.deleted',

@@ -29,6 +29,8 @@ describe('OpenAPI of the account lifecycle', () => {
     ['post', '/v1/auth/email/resend', null, '202', true],
     ['get', '/v1/auth/sessions', null, '200', true],
     ['delete', '/v1/auth/sessions/{id}', null, '204', true],
+    ['get', '/v1/auth/grants', null, '200', true],
+    ['delete', '/v1/auth/grants/{id}', null, '204', true],
     ['post', '/v1/auth/mfa/totp/enroll', null, '200', true],
     ['post', '/v1/auth/mfa/totp/confirm', 'MfaCodeDto', '200', true],
     ['post', '/v1/auth/mfa/totp/disable', 'DisableMfaDto', '204', true],

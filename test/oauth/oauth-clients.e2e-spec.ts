@@ -5,7 +5,7 @@ import { Role } from '../../src/roles/entities/role.entity';
 import { bearer, createTenant, register } from '../factories';
 import { createTestApp, type TestApp } from '../support/app';
 import { selectRow, selectRows } from '../support/sql';
-import { createClient, tenantAdmin } from './support';
+import { createClient, tenantAdmin, tenantOwner } from './support';
 
 const CONFIDENTIAL = {
   name: 'Acme dashboard',
@@ -20,6 +20,7 @@ describe('/v1/oauth/clients', () => {
   let t: TestApp;
   let tenant: { id: string; slug: string };
   let admin: { accessToken: string; userId: string };
+  let owner: { accessToken: string };
   let otherAdmin: { accessToken: string };
   let memberToken: string;
 
@@ -27,6 +28,7 @@ describe('/v1/oauth/clients', () => {
     t = await createTestApp();
     tenant = await createTenant(t);
     admin = await tenantAdmin(t, tenant);
+    owner = await tenantOwner(t, tenant);
     otherAdmin = await tenantAdmin(t, await createTenant(t));
     memberToken = (await register(t, tenant.slug)).accessToken;
   });
@@ -226,7 +228,7 @@ describe('/v1/oauth/clients', () => {
     const res = await t
       .http()
       .patch(`/v1/oauth/clients/${created.id}`)
-      .set(bearer(admin.accessToken))
+      .set(bearer(owner.accessToken))
       .send({ name: 'Renamed', skipConsent: true, scopes: ['openid'] });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ name: 'Renamed', skipConsent: true, scopes: ['openid'] });
@@ -234,7 +236,7 @@ describe('/v1/oauth/clients', () => {
       const refused = await t
         .http()
         .patch(`/v1/oauth/clients/${created.id}`)
-        .set(bearer(admin.accessToken))
+        .set(bearer(owner.accessToken))
         .send(body);
       expect(refused.status).toBe(400);
     }

@@ -11,6 +11,7 @@ import {
   createClient,
   hiddenField,
   tenantAdmin,
+  tenantOwner,
 } from './support';
 
 const REDIRECT_URI = 'https://app.example.com/callback';
@@ -40,6 +41,7 @@ describe('OAuth server under attack', () => {
     tenantB = await createTenant(t);
     const adminA = await tenantAdmin(t, tenantA);
     const adminB = await tenantAdmin(t, tenantB);
+    const ownerA = await tenantOwner(t, tenantA);
     const emailA = uniqueEmail('a');
     memberA = { id: (await register(t, tenantA.slug, emailA)).user.id, email: emailA };
     const emailB = uniqueEmail('b');
@@ -52,7 +54,7 @@ describe('OAuth server under attack', () => {
     };
     confidential = await createClient(t, adminA.accessToken, { name: 'A web', ...web });
     other = await createClient(t, adminA.accessToken, { name: 'A other', ...web });
-    publicClient = await createClient(t, adminA.accessToken, {
+    publicClient = await createClient(t, ownerA.accessToken, {
       name: 'A spa',
       type: 'public',
       redirectUris: ['http://127.0.0.1:9000/cb'],

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTenant, register, uniqueEmail } from '../factories';
 import { createTestApp, type TestApp } from '../support/app';
-import { authorizeInBrowser, createClient, decodeJwt, tenantAdmin } from './support';
+import { authorizeInBrowser, createClient, decodeJwt, tenantOwner } from './support';
 
 const REDIRECT_URI = 'https://rp.example.com/cb';
 
@@ -18,10 +18,10 @@ describe('OAuth server with JWT_ALG=HS256', () => {
 
   it('signs access tokens with the shared secret (like login tokens) and ID tokens with ES256', async () => {
     const tenant = await createTenant(t);
-    const admin = await tenantAdmin(t, tenant);
+    const owner = await tenantOwner(t, tenant);
     const email = uniqueEmail('hs');
     const user = (await register(t, tenant.slug, email)).user;
-    const client = await createClient(t, admin.accessToken, {
+    const client = await createClient(t, owner.accessToken, {
       name: 'HS',
       type: 'confidential',
       redirectUris: [REDIRECT_URI],

@@ -16,17 +16,33 @@ export async function tenantAdmin(
   t: TestApp,
   tenant: { id: string; slug: string },
 ): Promise<{ userId: string; email: string; accessToken: string }> {
-  const email = uniqueEmail('admin');
+  return userWithRole(t, tenant, 'admin');
+}
+
+/** A user of the tenant with its built-in `owner` role (owner-level client settings). */
+export async function tenantOwner(
+  t: TestApp,
+  tenant: { id: string; slug: string },
+): Promise<{ userId: string; email: string; accessToken: string }> {
+  return userWithRole(t, tenant, 'owner');
+}
+
+async function userWithRole(
+  t: TestApp,
+  tenant: { id: string; slug: string },
+  roleName: 'admin' | 'owner',
+): Promise<{ userId: string; email: string; accessToken: string }> {
+  const email = uniqueEmail(roleName);
   const { user } = await register(t, tenant.slug, email);
   const dataSource = t.app.get(DataSource);
-  const admin = await dataSource
+  const role = await dataSource
     .getRepository(Role)
-    .findOneOrFail({ where: { tenantId: tenant.id, name: 'admin' } });
+    .findOneOrFail({ where: { tenantId: tenant.id, name: roleName } });
   await dataSource
     .createQueryBuilder()
     .insert()
     .into('user_roles')
-    .values({ user_id: user.id, role_id: admin.id })
+    .values({ user_id: user.id, role_id: role.id })
     .execute();
   const { accessToken } = await login(t, tenant.slug, email);
   return { userId: user.id, email, accessToken };
@@ -111,7 +127,7 @@ export function hiddenField(html: string, name: string): string {
  */
 export async function authorizeInBrowser(
   authorizationUrl: URL,
-  credentials: { email: string; password?: string },
+  credentials: { email: string; password?: string; mfaCode?: () => Promise<string> },
   options: { jar?: CookieJar; consent?: 'allow' | 'deny' } = {},
 ): Promise<{ location: URL; jar: CookieJar; pages: string[] }> {
   const jar = options.jar ?? new CookieJar();
@@ -140,6 +156,7 @@ export async function authorizeInBrowser(
           csrf,
           email: credentials.email,
           password: credentials.password ?? STRONG_PASSWORD,
+          ...(credentials.mfaCode ? { mfaCode: await credentials.mfaCode() } : {}),
         },
       });
     } else {

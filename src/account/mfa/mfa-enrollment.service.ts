@@ -6,6 +6,7 @@ import { AuditService } from '../../audit/audit.service';
 import { PasswordHasher } from '../../auth/passwords/password-hasher.service';
 import type { Principal } from '../../auth/principal/principal';
 import { InvalidationBus } from '../../common/cache/invalidation-bus';
+import { CredentialChanges } from '../../auth/credential-changes';
 import { SecretBox } from '../../common/crypto/secret-box';
 import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-code';
@@ -44,6 +45,7 @@ export class MfaEnrollmentService {
     private readonly transactions: TransactionRunner,
     private readonly bus: InvalidationBus,
     private readonly audit: AuditService,
+    private readonly credentials: CredentialChanges,
     @InjectRepository(User) private readonly users: Repository<User>,
   ) {}
 
@@ -107,6 +109,11 @@ export class MfaEnrollmentService {
     });
     if (!enabled) throw alreadyOn();
     this.bus.publish('user', user.id);
+    await this.credentials.announce({
+      tenantId: user.tenantId,
+      userId: user.id,
+      reason: 'mfa_changed',
+    });
     this.audit.record({
       action: 'auth.mfa.enrolled',
       outcome: 'success',
@@ -147,6 +154,11 @@ export class MfaEnrollmentService {
       await this.tokens.spendAll(user.id, ['mfa_challenge'], manager);
     });
     this.bus.publish('user', user.id);
+    await this.credentials.announce({
+      tenantId: user.tenantId,
+      userId: user.id,
+      reason: 'mfa_changed',
+    });
     this.audit.record({
       action: 'auth.mfa.disabled',
       outcome: 'success',

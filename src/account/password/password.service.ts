@@ -5,6 +5,7 @@ import { AuditService } from '../../audit/audit.service';
 import { PasswordHasher } from '../../auth/passwords/password-hasher.service';
 import type { Principal } from '../../auth/principal/principal';
 import { SessionService } from '../../auth/tokens/session.service';
+import { CredentialChanges } from '../../auth/credential-changes';
 import { InvalidationBus } from '../../common/cache/invalidation-bus';
 import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-code';
@@ -35,6 +36,7 @@ export class PasswordService {
     private readonly transactions: TransactionRunner,
     private readonly bus: InvalidationBus,
     private readonly audit: AuditService,
+    private readonly credentials: CredentialChanges,
     @InjectRepository(User) private readonly users: Repository<User>,
   ) {}
 
@@ -68,6 +70,11 @@ export class PasswordService {
     if (!spent) throw invalidLink();
     this.bus.publish('user', user.id);
     const revoked = await this.sessions.revokeAllOfUser(user.id, 'password_reset');
+    await this.credentials.announce({
+      tenantId: user.tenantId,
+      userId: user.id,
+      reason: 'password_reset',
+    });
     this.audit.record({
       action: 'auth.password.reset',
       outcome: 'success',
@@ -108,6 +115,11 @@ export class PasswordService {
       'password_change',
       sessionId ?? undefined,
     );
+    await this.credentials.announce({
+      tenantId: user.tenantId,
+      userId: user.id,
+      reason: 'password_change',
+    });
     this.audit.record({
       action: 'auth.password.change',
       outcome: 'success',

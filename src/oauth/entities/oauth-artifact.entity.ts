@@ -10,6 +10,8 @@ import { TimestampColumn } from '../../database/columns';
 @Index('ix_oauth_artifacts_grant', ['grantId'])
 @Index('ix_oauth_artifacts_uid', ['uid'])
 @Index('ix_oauth_artifacts_expires', ['expiresAt'])
+@Index('ix_oauth_artifacts_account', ['accountId', 'model'])
+@Index('ix_oauth_artifacts_client', ['clientId', 'model'])
 export class OAuthArtifact {
   @PrimaryColumn({ type: 'varchar', length: 40 })
   model!: string;
@@ -25,6 +27,17 @@ export class OAuthArtifact {
 
   @Column({ type: 'varchar', length: 255, nullable: true })
   uid!: string | null;
+
+  /** The user (`accountId`) and client of grants, tokens, codes and sessions: who to revoke. */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  accountId!: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  clientId!: string | null;
+
+  /** When the row was last written: a grant's creation, a token's issue. */
+  @TimestampColumn({ nullable: true })
+  issuedAt!: Date | null;
 
   @TimestampColumn({ nullable: true })
   expiresAt!: Date | null;

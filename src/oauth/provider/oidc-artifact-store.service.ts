@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, LessThan, type Repository } from 'typeorm';
+import { In, IsNull, LessThan, type Repository } from 'typeorm';
+import { InvalidationBus } from '../../common/cache/invalidation-bus';
 import { OAuthArtifact } from '../entities/oauth-artifact.entity';
 
 /** Rows are kept this long past their expiry, so a replayed code or refresh token is still recognised. */
@@ -19,19 +20,33 @@ export class AlreadyConsumedError extends Error {
   }
 }
 
+/** What a grant holds: the user, the client and what the user let it do. */
+export interface StoredGrant {
+  id: string;
+  accountId: string;
+  clientId: string;
+  scopes: string[];
+  createdAt: Date;
+}
+
+/** The models that belong to one user and one client through a grant. */
+const GRANT_MODELS = ['Grant', 'AccessToken', 'RefreshToken', 'AuthorizationCode'];
+
+const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
 /**
  * The storage behind oidc-provider's adapter, in Gatehouse's own database so that every
- * instance shares sessions, codes and grants. Everything is keyed by (model, id); the grant id
- * and session uid are columns because the provider looks rows up by them.
+ * instance shares sessions, codes and grants. Everything is keyed by (model, id); the grant id,
+ * session uid, account and client are columns because rows are looked up by them.
  */
 @Injectable()
 export class OidcArtifactStore implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(OidcArtifactStore.name);
   private timer: NodeJS.Timeout | null = null;
-  private readonly grantListeners: ((grantId: string) => void)[] = [];
 
   constructor(
     @InjectRepository(OAuthArtifact) private readonly artifacts: Repository<OAuthArtifact>,
+    private readonly bus: InvalidationBus,
   ) {}
 
   onModuleInit(): void {
@@ -47,26 +62,22 @@ export class OidcArtifactStore implements OnModuleInit, OnModuleDestroy {
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** Tells a listener that every artefact of a grant (or the grant itself) is gone. */
-  onGrantRevoked(listener: (grantId: string) => void): void {
-    this.grantListeners.push(listener);
-  }
-
   async upsert(
     model: string,
     id: string,
     payload: ArtifactPayload,
     expiresIn: number | undefined,
   ): Promise<void> {
-    const grantId = typeof payload.grantId === 'string' ? payload.grantId : null;
-    const uid = typeof payload.uid === 'string' ? payload.uid : null;
     await this.artifacts.upsert(
       {
         model,
         id,
         payload: JSON.stringify(payload),
-        grantId,
-        uid,
+        grantId: text(payload.grantId),
+        uid: text(payload.uid),
+        accountId: text(payload.accountId),
+        clientId: text(payload.clientId),
+        issuedAt: typeof payload.iat === 'number' ? new Date(payload.iat * 1000) : new Date(),
         expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
         consumedAt: null,
       },
@@ -144,6 +155,83 @@ export class OidcArtifactStore implements OnModuleInit, OnModuleDestroy {
     };
   }
 
+  /** A user's grants, newest first, after the `(createdAt, id)` of the previous page. */
+  async grantsOfAccount(
+    accountId: string,
+    limit: number,
+    after?: { createdAt: Date; id: string },
+  ): Promise<StoredGrant[]> {
+    const query = this.artifacts
+      .createQueryBuilder('a')
+      .where('a.accountId = :accountId', { accountId })
+      .andWhere('a.model = :model', { model: 'Grant' })
+      .andWhere('(a.expiresAt IS NULL OR a.expiresAt > :now)', { now: new Date() })
+      .orderBy('a.issuedAt', 'DESC')
+      .addOrderBy('a.id', 'DESC')
+      .limit(limit);
+    if (after) {
+      query.andWhere('(a.issuedAt < :at OR (a.issuedAt = :at AND a.id < :id))', {
+        at: after.createdAt,
+        id: after.id,
+      });
+    }
+    return (await query.getMany()).map((row) => this.toGrant(row));
+  }
+
+  async findGrant(id: string): Promise<StoredGrant | null> {
+    const row = await this.artifacts.findOne({ where: { model: 'Grant', id } });
+    if (!row || (row.expiresAt !== null && row.expiresAt.getTime() <= Date.now())) return null;
+    return this.toGrant(row);
+  }
+
+  /** Every grant (live or not) of a user, or of a client. */
+  async grantsOf(owner: { accountId: string } | { clientId: string }): Promise<StoredGrant[]> {
+    const rows = await this.artifacts.find({ where: { ...owner, model: 'Grant' } });
+    return rows.map((row) => this.toGrant(row));
+  }
+
+  /** When each grant last issued a token (a code redeemed, a refresh), by grant id. */
+  async lastIssued(grantIds: readonly string[]): Promise<Map<string, Date>> {
+    if (grantIds.length === 0) return new Map();
+    const rows: { grantId: string; last: unknown }[] = await this.artifacts
+      .createQueryBuilder('a')
+      .select('a.grantId', 'grantId')
+      .addSelect('MAX(a.issuedAt)', 'last')
+      .where('a.grantId IN (:...grantIds)', { grantIds })
+      .andWhere('a.model IN (:...models)', { models: ['AccessToken', 'RefreshToken'] })
+      .groupBy('a.grantId')
+      .getRawMany();
+    const driver = this.artifacts.manager.connection.driver;
+    const column = this.artifacts.metadata.findColumnWithPropertyName('issuedAt');
+    const last = new Map<string, Date>();
+    for (const row of rows) {
+      if (row.last === null || !column) continue;
+      // A raw MAX() comes back as the engine stores it (UTC text on SQLite).
+      last.set(row.grantId, driver.prepareHydratedValue(row.last, column) as Date);
+    }
+    return last;
+  }
+
+  /**
+   * Deletes grants and everything issued under them, and tells every instance, so their
+   * access tokens are refused at once here and within the cache TTL elsewhere. The grant rows
+   * go first: a token minted concurrently then fails its grant check.
+   */
+  async deleteGrants(grantIds: readonly string[]): Promise<void> {
+    if (grantIds.length === 0) return;
+    await this.artifacts.delete({ model: 'Grant', id: In([...grantIds]) });
+    await this.artifacts.delete({ grantId: In([...grantIds]) });
+    for (const grantId of grantIds) this.bus.publish('oauth-grant', grantId);
+  }
+
+  /**
+   * A user's sign-ins at the authorization server (its browser sessions) and any token or code
+   * of theirs outside a known grant: after a credential change the user must sign in again.
+   */
+  async deleteAccountArtifacts(accountId: string): Promise<void> {
+    await this.artifacts.delete({ accountId, model: In(['Session', ...GRANT_MODELS]) });
+  }
+
   async sweep(): Promise<number> {
     const result = await this.artifacts.delete({
       expiresAt: LessThan(new Date(Date.now() - KEEP_AFTER_EXPIRY_MS)),
@@ -152,7 +240,27 @@ export class OidcArtifactStore implements OnModuleInit, OnModuleDestroy {
   }
 
   private announceGrantRevoked(grantId: string): void {
-    for (const listener of this.grantListeners) listener(grantId);
+    this.bus.publish('oauth-grant', grantId);
+  }
+
+  private toGrant(row: OAuthArtifact): StoredGrant {
+    const payload = JSON.parse(row.payload) as ArtifactPayload;
+    const scopes = new Set<string>();
+    const add = (value: unknown) => {
+      if (typeof value === 'string')
+        for (const scope of value.split(' ')) if (scope) scopes.add(scope);
+    };
+    add((payload.openid as { scope?: unknown } | undefined)?.scope);
+    for (const resource of Object.values((payload.resources ?? {}) as Record<string, unknown>)) {
+      add(resource);
+    }
+    return {
+      id: row.id,
+      accountId: row.accountId ?? text(payload.accountId) ?? '',
+      clientId: row.clientId ?? text(payload.clientId) ?? '',
+      scopes: [...scopes].sort(),
+      createdAt: row.issuedAt ?? new Date(0),
+    };
   }
 
   private toPayload(row: OAuthArtifact): ArtifactPayload {

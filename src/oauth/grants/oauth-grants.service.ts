@@ -1,0 +1,155 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, type Repository } from 'typeorm';
+import { requireAccountHolder } from '../../account/account-holder';
+import { AuditService } from '../../audit/audit.service';
+import type { CredentialChange } from '../../auth/credential-changes';
+import type { Principal } from '../../auth/principal/principal';
+import { AppError } from '../../common/errors/app-error';
+import { DEFAULT_PAGE_SIZE } from '../../common/pagination/pagination';
+import type {
+  ListOAuthGrantsQueryDto,
+  OAuthGrantDto,
+  OAuthGrantListDto,
+} from '../dto/oauth-grant.dto';
+import { OAuthClient } from '../entities/oauth-client.entity';
+import { OAuthConsentService } from '../oauth-consent.service';
+import { OidcArtifactStore, type StoredGrant } from '../provider/oidc-artifact-store.service';
+
+export type GrantRevocationReason =
+  CredentialChange | 'user_revoked' | 'redirect_uris_changed' | 'client_deleted';
+
+/** A grant id as oidc-provider makes them (URL-safe random); anything else is no grant. */
+const GRANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+interface Cursor {
+  createdAt: Date;
+  id: string;
+}
+
+function encodeCursor(grant: StoredGrant): string {
+  return Buffer.from(`${grant.createdAt.getTime()}.${grant.id}`, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): Cursor {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('.');
+  const ms = Number(at);
+  if (!id || !GRANT_ID.test(id) || !Number.isSafeInteger(ms)) {
+    throw AppError.validation([{ field: 'cursor', message: 'is not a cursor of this list' }]);
+  }
+  return { createdAt: new Date(ms), id };
+}
+
+/**
+ * OAuth grants as their user sees them ("connected apps"), and their revocation: by the user,
+ * when the user's credentials change, and when a client's redirect URIs change. Revoking a
+ * grant deletes it with every code and token issued under it, and forgets the consent behind
+ * it, so the application must ask again.
+ */
+@Injectable()
+export class OAuthGrantsService {
+  constructor(
+    private readonly store: OidcArtifactStore,
+    private readonly consents: OAuthConsentService,
+    private readonly audit: AuditService,
+    @InjectRepository(OAuthClient) private readonly clients: Repository<OAuthClient>,
+  ) {}
+
+  /** The caller's live grants, newest first. */
+  async list(auth: Principal, query: ListOAuthGrantsQueryDto): Promise<OAuthGrantListDto> {
+    const { userId } = requireAccountHolder(auth);
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const rows = await this.store.grantsOfAccount(userId, limit + 1, after);
+    const page = rows.slice(0, limit);
+    const clients = await this.clientsOf(auth.tenant.id, page);
+    const lastUsed = await this.store.lastIssued(page.map((grant) => grant.id));
+    const items: OAuthGrantDto[] = [];
+    for (const grant of page) {
+      const client = clients.get(grant.clientId);
+      // A grant of a deleted client (or, impossibly, another tenant's) is no connected app.
+      if (!client) continue;
+      items.push({
+        id: grant.id,
+        clientId: client.clientId,
+        clientName: client.name,
+        scopes: grant.scopes,
+        createdAt: grant.createdAt.toISOString(),
+        lastUsedAt: lastUsed.get(grant.id)?.toISOString() ?? null,
+      });
+    }
+    const last = page[page.length - 1];
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  /** Revokes one of the caller's grants; another user's, or an unknown id, is 404. */
+  async revoke(auth: Principal, id: string): Promise<void> {
+    const { userId } = requireAccountHolder(auth);
+    const grant = GRANT_ID.test(id) ? await this.store.findGrant(id) : null;
+    const client = grant
+      ? (await this.clientsOf(auth.tenant.id, [grant])).get(grant.clientId)
+      : null;
+    if (!grant || grant.accountId !== userId || !client) throw AppError.notFound();
+    await this.store.deleteGrants([grant.id]);
+    await this.consents.forget({ userId, clientId: client.id });
+    this.record(auth.tenant.id, [grant], new Map([[client.clientId, client]]), 'user_revoked');
+  }
+
+  /**
+   * Every grant of a user, with its tokens, the consent behind them and the user's sign-ins at
+   * the authorization server (else a browser still signed in there would get a new grant).
+   */
+  async revokeGrantsOfAccount(
+    tenantId: string,
+    userId: string,
+    reason: GrantRevocationReason,
+  ): Promise<void> {
+    const grants = await this.store.grantsOf({ accountId: userId });
+    await this.store.deleteGrants(grants.map((grant) => grant.id));
+    await this.store.deleteAccountArtifacts(userId);
+    await this.consents.forget({ userId });
+    this.record(tenantId, grants, await this.clientsOf(tenantId, grants), reason);
+  }
+
+  /** Every grant of a client, with its tokens and the consent users gave it. */
+  async revokeGrantsOfClient(
+    tenantId: string,
+    client: Pick<OAuthClient, 'id' | 'clientId' | 'name'>,
+    reason: GrantRevocationReason,
+  ): Promise<void> {
+    const grants = await this.store.grantsOf({ clientId: client.clientId });
+    await this.store.deleteGrants(grants.map((grant) => grant.id));
+    await this.consents.forget({ clientId: client.id });
+    this.record(tenantId, grants, new Map([[client.clientId, client]]), reason);
+  }
+
+  private async clientsOf(
+    tenantId: string,
+    grants: readonly StoredGrant[],
+  ): Promise<Map<string, Pick<OAuthClient, 'id' | 'clientId' | 'name'>>> {
+    const clientIds = [...new Set(grants.map((grant) => grant.clientId))];
+    if (clientIds.length === 0) return new Map();
+    const rows = await this.clients.find({
+      where: { tenantId, clientId: In(clientIds) },
+      select: { id: true, clientId: true, name: true },
+    });
+    return new Map(rows.map((row) => [row.clientId, row]));
+  }
+
+  private record(
+    tenantId: string,
+    grants: readonly StoredGrant[],
+    clients: Map<string, Pick<OAuthClient, 'id'>>,
+    reason: GrantRevocationReason,
+  ): void {
+    for (const grant of grants) {
+      this.audit.record({
+        action: 'oauth.token.revoked',
+        outcome: 'success',
+        tenantId,
+        target: { type: 'oauth_client', id: clients.get(grant.clientId)?.id ?? null },
+        metadata: { grantId: grant.id, clientId: grant.clientId, reason },
+      });
+    }
+  }
+}
