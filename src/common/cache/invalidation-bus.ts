@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { RedisService } from '../redis/redis.service';
 
-export type InvalidationTopic = 'session' | 'user' | 'tenant' | 'api-key';
+export type InvalidationTopic = 'session' | 'user' | 'tenant' | 'api-key' | 'signing-key';
 type Handler = (key: string) => void;
 
 interface Message {
