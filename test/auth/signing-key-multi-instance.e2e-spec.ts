@@ -27,7 +27,11 @@ const kidOf = (token: string) => decodeProtectedHeader(token).kid as string;
  * An attacker holds a token signed with a key that leaked, and replays it against another
  * instance than the one where the platform admin revokes the key.
  */
-async function revokedOnOneRefusedOnTheOther(one: TestApp, two: TestApp): Promise<void> {
+async function revokedOnOneRefusedOnTheOther(
+  one: TestApp,
+  two: TestApp,
+  withinMs: number,
+): Promise<void> {
   const tenant = await createTenant(one);
   const victim = await register(one, tenant.slug);
   const stolen = bearer(victim.accessToken);
@@ -42,7 +46,7 @@ async function revokedOnOneRefusedOnTheOther(one: TestApp, two: TestApp): Promis
   ).toBe(204);
   expect((await one.http().get('/v1/auth/me').set(stolen)).status).toBe(401);
   const refused = await holdsWithin(
-    WITHIN_MS,
+    withinMs,
     async () => (await two.http().get('/v1/auth/me').set(stolen)).status === 401,
   );
   expect(refused, `still accepted after ${Date.now() - started} ms`).toBe(true);
@@ -74,8 +78,9 @@ describe('signing-key revocation across instances sharing Redis', () => {
     await database?.drop();
   });
 
-  it('a token of a revoked key is refused on the other instance within 10 s', async () => {
-    await revokedOnOneRefusedOnTheOther(one, two);
+  it('a token of a revoked key is refused on the other instance at once (pub/sub)', async () => {
+    // Well inside the key store's periodic reload: the revocation travelled over Redis.
+    await revokedOnOneRefusedOnTheOther(one, two, 1_000);
   });
 });
 
@@ -98,7 +103,7 @@ describe('signing keys across instances without Redis', () => {
   });
 
   it('a token of a revoked key is refused on the other instance within 10 s', async () => {
-    await revokedOnOneRefusedOnTheOther(one, two);
+    await revokedOnOneRefusedOnTheOther(one, two, WITHIN_MS);
   });
 
   it('rotates on schedule once, however many instances find the key due', async () => {
