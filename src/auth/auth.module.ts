@@ -16,6 +16,8 @@ import { SigningKey } from './keys/entities/signing-key.entity';
 import { LoginPolicies } from './login/login-policies';
 import { JwksController } from './keys/jwks.controller';
 import { KeyStoreService } from './keys/key-store.service';
+import { SigningKeyRotationService } from './keys/signing-key-rotation.service';
+import { SigningKeysController } from './keys/signing-keys.controller';
 import { PrincipalResolver } from './principal/principal-resolver.service';
 import { PrincipalService } from './principal/principal.service';
 import { AccessTokenService } from './tokens/access-token.service';
@@ -27,10 +29,11 @@ import { SessionService } from './tokens/session.service';
     UserAccountsModule,
     TenantsModule,
   ],
-  controllers: [AuthController, JwksController],
+  controllers: [AuthController, JwksController, SigningKeysController],
   providers: [
     AuthService,
     KeyStoreService,
+    SigningKeyRotationService,
     AccessTokenService,
     SessionService,
     PrincipalService,

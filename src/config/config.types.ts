@@ -64,8 +64,12 @@ export interface RateLimitConfig {
 }
 
 export interface SecurityConfig {
-  /** Material HKDF turns into the AES-256-GCM key for secrets at rest. */
+  /** The newest of `keyEncryptionKeys`: what HKDF turns into the key that seals secrets now. */
   readonly keyEncryptionKey: string;
+  /** Newest first; every one still opens what it sealed (`KEY_ENCRYPTION_KEYS`). */
+  readonly keyEncryptionKeys: readonly string[];
+  /** Rotate the signing key when the active one is older than this; 0: never on a schedule. */
+  readonly signingKeyRotationDays: number;
   /** null when `RATE_LIMITS=off`. */
   readonly rateLimits: RateLimitConfig | null;
   readonly lockoutThreshold: number;

@@ -6,6 +6,7 @@ import {
   type RateLimitConfig,
   type RateLimitRule,
 } from './config.types';
+import { readKeyEncryptionKeys } from './key-encryption-keys';
 import { DEFAULT_RATE_LIMITS } from './rate-limit.defaults';
 
 /** Thrown with every problem found, one per line, so an operator fixes them all in one go. */
@@ -313,22 +314,14 @@ export function loadConfig(source: Env): AppConfig {
     env.problems.push('JWT_SECRET must be at least 32 bytes when JWT_ALG=HS256');
   }
 
-  let keyEncryptionKey = env.optional('KEY_ENCRYPTION_KEY');
-  if (keyEncryptionKey !== null && keyEncryptionKey.length < 32) {
-    env.problems.push('KEY_ENCRYPTION_KEY must be at least 32 characters');
-  }
-  if (keyEncryptionKey === null) {
-    if (production) {
-      env.problems.push(
-        'KEY_ENCRYPTION_KEY is required in production (at least 32 random characters)',
-      );
-    } else {
-      warnings.push(
-        'KEY_ENCRYPTION_KEY is not set: using an insecure development key. Secrets at rest are NOT protected.',
-      );
-    }
-    keyEncryptionKey = INSECURE_DEV_KEY_MATERIAL;
-  }
+  const keyEncryptionKeys = readKeyEncryptionKeys(
+    env,
+    production,
+    warnings,
+    INSECURE_DEV_KEY_MATERIAL,
+  );
+  // 0 turns scheduled rotation off (an operator who rotates through the API only).
+  const signingKeyRotationDays = env.int('SIGNING_KEY_ROTATION_DAYS', 90, 0, 3650);
 
   const accessTokenTtl = env.int('ACCESS_TOKEN_TTL', 900, 30, 86_400);
   const refreshTokenTtl = env.int('REFRESH_TOKEN_TTL', 2_592_000, 60, 31_536_000);
@@ -425,7 +418,13 @@ export function loadConfig(source: Env): AppConfig {
       refreshTokenTtl,
       sessionMaxAge,
     },
-    security: { keyEncryptionKey, rateLimits, lockoutThreshold },
+    security: {
+      keyEncryptionKey: keyEncryptionKeys[0] ?? INSECURE_DEV_KEY_MATERIAL,
+      keyEncryptionKeys,
+      signingKeyRotationDays,
+      rateLimits,
+      lockoutThreshold,
+    },
     bootstrap: { tenantSlug, adminEmail, adminPassword },
     mail: { smtpUrl, from: mailFrom },
     social,

@@ -109,7 +109,7 @@ describe('TOTP multi-factor authentication', () => {
 
     // Sealed at rest (SecretBox, context totp-secret), and not active yet.
     const row = await selectRow(t, 'users', account.user.id);
-    expect(String(row.mfa_secret)).toMatch(/^v1\./);
+    expect(String(row.mfa_secret)).toMatch(/^v2\./);
     expect(String(row.mfa_secret)).not.toContain(secret);
     await login(t, tenant.slug, account.user.email);
     const me = await t.http().get('/v1/auth/me').set(bearer(account.accessToken));

@@ -70,7 +70,7 @@ describe('access tokens', () => {
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows) {
       const sealed = String(row.private_jwk_encrypted);
-      expect(sealed).toMatch(/^v1\./);
+      expect(sealed).toMatch(/^v2\./);
       expect(sealed).not.toContain('"d"');
       const opened = JSON.parse(t.app.get(SecretBox).open(sealed, 'signing-key')) as { d?: string };
       expect(opened.d).toBeTypeOf('string');

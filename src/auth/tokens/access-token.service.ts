@@ -39,7 +39,9 @@ export interface IssuedAccessToken {
  */
 @Injectable()
 export class AccessTokenService {
-  private readonly verified = boundedCache<string, AccessTokenClaims>(50_000);
+  private readonly verified = boundedCache<string, { claims: AccessTokenClaims; kid: string }>(
+    50_000,
+  );
   private readonly hsKey: KeyObject | null;
   private readonly hsKid: string | null;
 
@@ -102,13 +104,21 @@ export class AccessTokenService {
   async verify(token: string): Promise<AccessTokenClaims> {
     const cached = this.verified.get(token);
     if (cached) {
-      if (cached.exp + CLOCK_TOLERANCE_S > Date.now() / 1000) return cached;
+      // A key revoked since (here or on another instance: the key store reloads) verifies
+      // nothing, including what it verified before.
+      if (!this.hsKey && !this.keyStore.isLoaded(cached.kid)) {
+        this.verified.delete(token);
+        throw AppError.invalidToken('The access token is not valid.');
+      }
+      if (cached.claims.exp + CLOCK_TOLERANCE_S > Date.now() / 1000) return cached.claims;
       this.verified.delete(token);
       throw new AppError(401, ErrorCode.TokenExpired, { detail: 'The access token has expired.' });
     }
     let payload: JWTPayload;
+    let kid: string;
     try {
-      ({ payload } = await jwtVerify(token, (header) => this.resolveKey(header), {
+      let protectedHeader: JWTHeaderParameters;
+      ({ payload, protectedHeader } = await jwtVerify(token, (header) => this.resolveKey(header), {
         algorithms: [this.config.tokens.alg],
         issuer: this.config.tokens.issuer,
         audience: this.config.tokens.audience,
@@ -116,6 +126,7 @@ export class AccessTokenService {
         clockTolerance: CLOCK_TOLERANCE_S,
         requiredClaims: ['sub', 'tid', 'iat', 'exp', 'jti'],
       }));
+      kid = protectedHeader.kid ?? '';
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) {
         throw new AppError(401, ErrorCode.TokenExpired, {
@@ -126,7 +137,7 @@ export class AccessTokenService {
     }
     const claims = this.toClaims(payload);
     const ttlMs = (claims.exp - Date.now() / 1000) * 1000;
-    if (ttlMs > 0) this.verified.set(token, claims, { ttl: Math.ceil(ttlMs) });
+    if (ttlMs > 0) this.verified.set(token, { claims, kid }, { ttl: Math.ceil(ttlMs) });
     return claims;
   }
 

@@ -2,7 +2,8 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { RedisService } from '../redis/redis.service';
 
-export type InvalidationTopic = 'session' | 'user' | 'tenant' | 'api-key' | 'oauth-grant';
+export type InvalidationTopic =
+  'session' | 'user' | 'tenant' | 'api-key' | 'oauth-grant' | 'signing-key';
 type Handler = (key: string) => void;
 
 interface Message {

@@ -4,6 +4,7 @@ import type { JWK } from 'jose';
 
 export const SIGNING_ALGORITHMS = ['ES256', 'RS256', 'EdDSA'] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
+export type SigningKeyStatus = 'active' | 'retired' | 'revoked';
 
 /**
  * An asymmetric signing key. The public half is published in the JWKS while `publishUntil`
@@ -24,9 +25,12 @@ export class SigningKey {
   @Column({ type: 'text' })
   privateJwkEncrypted!: string;
 
-  /** active: signs new tokens; retired: only verifies what it signed before. */
+  /**
+   * active: signs new tokens; retired: only verifies what it signed before; revoked: withdrawn
+   * by a platform admin (a compromise), verifies nothing and leaves the JWKS at once.
+   */
   @Column({ type: 'varchar', length: 16 })
-  status!: 'active' | 'retired';
+  status!: SigningKeyStatus;
 
   @TimestampColumn()
   createdAt!: Date;
