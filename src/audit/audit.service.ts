@@ -8,7 +8,8 @@ import { redact } from '../common/logging/redact';
 import type { ClientInfo } from '../common/http/request-context';
 import type { Principal } from '../auth/principal/principal';
 import { TransactionRunner } from '../database/transaction-runner';
-import { GENESIS_HASH, hashEvent, INSTANCE_CHAIN } from './audit-chain';
+import { GENESIS_HASH, INSTANCE_CHAIN, macEvent } from './audit-chain';
+import { AuditChainKeys } from './audit-chain-keys';
 import { AuditEvent, type AuditActorType, type AuditOutcome } from './entities/audit-event.entity';
 import { bulkInsert } from '../database/bulk-insert';
 import { columnOf, placeholder, tableOf } from '../database/raw-rows';
@@ -36,7 +37,7 @@ const MAX_BUFFER = 100_000;
 
 /**
  * Records audit events. `record()` is synchronous and does no I/O: events are buffered and
- * written in batches off the request path, each tenant's rows chained by hash. A failed write
+ * written in batches off the request path, each tenant's rows chained by HMAC. A failed write
  * keeps the batch for the next attempt, and shutdown drains the buffer before the database
  * closes.
  */
@@ -50,6 +51,7 @@ export class AuditService implements OnModuleInit {
 
   constructor(
     private readonly transactions: TransactionRunner,
+    private readonly keys: AuditChainKeys,
     private readonly cls: ClsService,
     @Inject(WINSTON_MODULE_PROVIDER) private readonly winston: WinstonLogger,
   ) {}
@@ -92,6 +94,7 @@ export class AuditService implements OnModuleInit {
       metadata: redact(input.metadata ?? {}) as object,
       prevHash: '',
       hash: '',
+      keyId: null,
     });
     // The log line is built only when someone reads info lines (not on benchmark-quiet levels).
     if (this.winston.isInfoEnabled()) this.log(event);
@@ -221,11 +224,14 @@ export class AuditService implements OnModuleInit {
     ]);
     let seq = head[0]?.seq ?? 0;
     let prevHash = head[0]?.hash ?? GENESIS_HASH;
+    const key = this.keys.current;
     // A failed attempt leaves its positions on the events; the next one assigns them afresh.
+    // The first keyed row after unkeyed ones links to their head, and so vouches for them.
     for (const event of events) {
       event.seq = ++seq;
       event.prevHash = prevHash;
-      event.hash = hashEvent(event);
+      event.keyId = key.id;
+      event.hash = macEvent(event, key.secret);
       prevHash = event.hash;
     }
     await bulkInsert(manager, AuditEvent, events);
