@@ -195,6 +195,55 @@ describe('audit chain under attack (F17)', () => {
     }
   });
 
+  it('a full buffer refuses new requests with 503, and no buffered event is dropped', async () => {
+    const tenant = await tenantWithAdmin(t);
+    const audit = t.app.get(AuditService);
+    await t.flushAudit();
+    // The database "stalls": nothing is written while the buffer fills.
+    const flush = audit.flush.bind(audit);
+    audit.flush = () => Promise.resolve();
+    const limit = audit.maxBuffer;
+    audit.maxBuffer = audit.pending + 5;
+    let admitted = 0;
+    try {
+      let refused: Awaited<ReturnType<ReturnType<TestApp['http']>['post']>> | undefined;
+      for (let i = 0; i < 20 && !refused; i++) {
+        const res = await t
+          .http()
+          .post('/v1/auth/login')
+          .send({ tenant: tenant.tenant.slug, email: uniqueEmail('full'), password: 'wrong' });
+        if (res.status === 503) refused = res;
+        else {
+          expect(res.status).toBe(401);
+          admitted += 1;
+        }
+      }
+      expect(refused?.body.code).toBe('service_unavailable');
+      expect(refused?.headers['retry-after']).toBe('1');
+      expect(admitted).toBe(5);
+      // The OAuth engine, served ahead of Express, is held back too; probes are not.
+      expect((await t.http().get('/oidc/.well-known/openid-configuration')).status).toBe(503);
+      expect((await t.http().get('/health/live')).status).toBe(200);
+    } finally {
+      audit.flush = flush;
+      audit.maxBuffer = limit;
+    }
+    await t.flushAudit();
+    expect(audit.pending).toBe(0);
+    const stored = await events.findBy({
+      tenantId: tenant.tenant.id,
+      action: 'auth.login',
+      outcome: 'failure',
+    });
+    expect(stored).toHaveLength(admitted);
+    // Writing resumed: requests are served again.
+    const after = await t
+      .http()
+      .post('/v1/auth/login')
+      .send({ tenant: tenant.tenant.slug, email: uniqueEmail('full'), password: 'wrong' });
+    expect(after.status).toBe(401);
+  });
+
   it('a long chain is verified in batches that let other work run in between (SQLite reads block)', async () => {
     const tenant = await tenantWithAdmin(t);
     const audit = t.app.get(AuditService);
