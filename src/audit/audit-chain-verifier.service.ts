@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { MoreThan, type Repository } from 'typeorm';
@@ -24,6 +24,7 @@ const VERIFY_BATCH = 500;
  */
 @Injectable()
 export class AuditChainVerifierService {
+  private readonly logger = new Logger('AuditVerify');
   /** Chains being walked by this process: a long walk does not get a twin. */
   private readonly running = new Set<string>();
 
@@ -78,7 +79,10 @@ export class AuditChainVerifierService {
       if (broken) return { ...broken, checked };
     }
     const head = verifier.position;
-    if (head.seq > (pinned?.seq ?? 0)) await this.saveCheckpoint(chain, head);
+    // Re-MACed under the current key too, so a retired KEK leaves no checkpoint unverifiable.
+    const stale = stored !== null && stored.keyId !== this.keys.current.id;
+    if (head.seq > 0 && (head.seq > (pinned?.seq ?? 0) || stale))
+      await this.saveCheckpoint(chain, head);
     return { valid: true, checked, firstBrokenId: null };
   }
 
@@ -113,6 +117,11 @@ export class AuditChainVerifierService {
         mac: macCheckpoint(chain, position, key.secret),
         verifiedAt: new Date(),
       }),
+    );
+    // A copy outside the database: deleting the checkpoint with the rows after it (or rewriting a
+    // chain that was never keyed) leaves the database consistent, but not these lines.
+    this.logger.log(
+      `Audit chain ${chain} verified intact up to seq ${position.seq}, hash ${position.hash}`,
     );
   }
 }
