@@ -7,6 +7,7 @@ import { OAuthServer1764400600000 } from './1764400600000-oauth-server';
 import { FederationStates1764400700000 } from './1764400700000-federation-states';
 import { Sso1764400800000 } from './1764400800000-sso';
 import { OAuthGrantOwners1764401100000 } from './1764401100000-oauth-grant-owners';
+import { AuditChainKeys1764401400000 } from './1764401400000-audit-chain-keys';
 
 /** Every migration, oldest first. Listed, not globbed, so tests and the CLI load the same set. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   FederationStates1764400700000,
   Sso1764400800000,
   OAuthGrantOwners1764401100000,
+  AuditChainKeys1764401400000,
 ] as const;

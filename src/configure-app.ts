@@ -5,6 +5,7 @@ import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'n
 import proxyaddr from 'proxy-addr';
 import { WINSTON_MODULE_NEST_PROVIDER } from 'nest-winston';
 import { ClsService } from 'nestjs-cls';
+import { auditAdmission, refusedWhileAuditBehind } from './audit/audit-admission.middleware';
 import { AuditService } from './audit/audit.service';
 import { toAppError } from './common/errors/error-mapping';
 import { ProblemDetailsFilter } from './common/filters/problem-details.filter';
@@ -55,6 +56,7 @@ export function configureApp(app: NestExpressApplication): void {
       requestContextMiddleware(app.get(ClsService)),
       securityHeaders(config),
       corsMiddleware(config),
+      auditAdmission(app.get(AuditService)),
       bodyParser(OWN_BODY_PARSING),
     ]),
   );
@@ -81,6 +83,7 @@ function serveOidcAhead(app: NestExpressApplication, config: AppConfig): void {
   const time = httpTimer(app.get(MetricsService));
   const headers = securityHeaderSets(config).oidc;
   const cors = corsMiddleware(config);
+  const audit = app.get(AuditService);
   // The address as Express's `req.ip` works it out, under the same TRUST_PROXY setting.
   const trust = app.getHttpAdapter().getInstance().get('trust proxy fn') as (
     address: string,
@@ -99,6 +102,7 @@ function serveOidcAhead(app: NestExpressApplication, config: AppConfig): void {
     assignRequestId(req, res);
     time(req, res, () => '/oidc');
     headers(res);
+    if (refusedWhileAuditBehind(audit, req, res)) return;
     cors(req, res, () =>
       openRequestContext(
         cls,

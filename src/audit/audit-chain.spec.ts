@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, ChainVerifier, GENESIS_HASH, hashEvent } from './audit-chain';
+import { canonicalJson, ChainVerifier, GENESIS_HASH, hashEvent, macEvent } from './audit-chain';
+import { deriveAuditChainKey } from './audit-chain-keys';
 import type { AuditEvent } from './entities/audit-event.entity';
 
 const event = (): Omit<AuditEvent, 'hash'> => ({
@@ -20,6 +21,7 @@ const event = (): Omit<AuditEvent, 'hash'> => ({
   requestId: 'r1',
   metadata: { b: 1, a: { d: 2, c: 3 } },
   prevHash: GENESIS_HASH,
+  keyId: null,
 });
 
 describe('audit hash chain', () => {
@@ -40,7 +42,7 @@ describe('audit hash chain', () => {
 
   it('hashes the canonical JSON of the stored fields, leaving out undefined ones', () => {
     const reference = (row: Omit<AuditEvent, 'hash'>): string => {
-      const { prevHash, at, ...fields } = row;
+      const { prevHash, at, keyId: _keyId, ...fields } = row;
       const body = canonicalJson({ ...fields, at: at.toISOString() });
       return createHash('sha256').update(`${prevHash}|${body}`).digest('hex');
     };
@@ -76,8 +78,23 @@ describe('ChainVerifier', () => {
       return hashed;
     });
   };
+  const key = deriveAuditChainKey('k'.repeat(32));
+  const keys = new Map([[key.id, key.secret]]);
+  /** Rows `from` on (0-based) keyed, as the writer keys them; the chain relinked after. */
+  const keyedFrom = (rows: AuditEvent[], from: number): AuditEvent[] => {
+    let prevHash = GENESIS_HASH;
+    return rows.map((row, index) => {
+      const linked = { ...row, prevHash };
+      const hashed =
+        index >= from
+          ? { ...linked, keyId: key.id, hash: macEvent(linked, key.secret) }
+          : { ...linked, hash: hashEvent(linked) };
+      prevHash = hashed.hash;
+      return hashed;
+    });
+  };
   const firstBroken = (rows: AuditEvent[]): string | null => {
-    const verifier = new ChainVerifier();
+    const verifier = new ChainVerifier(keys);
     return rows.find((row) => !verifier.accept(row))?.id ?? null;
   };
 
@@ -106,5 +123,42 @@ describe('ChainVerifier', () => {
   it('names a chain that does not start at the genesis', () => {
     const rows = chain(3).slice(1);
     expect(firstBroken(rows)).toBe(rows[0].id);
+  });
+
+  it('accepts unkeyed rows followed by keyed ones, the first keyed row linking to their head', () => {
+    expect(firstBroken(keyedFrom(chain(5), 0))).toBeNull();
+    expect(firstBroken(keyedFrom(chain(5), 3))).toBeNull();
+  });
+
+  it('refuses a keyed row re-hashed with SHA-256, or with another key, or naming an unknown key', () => {
+    const rows = keyedFrom(chain(4), 0);
+    const edited = { ...rows[1], action: 'auth.logout' };
+    const unkeyed = [...rows];
+    unkeyed[1] = { ...edited, hash: hashEvent(edited) };
+    expect(firstBroken(unkeyed)).toBe(rows[1].id);
+    const other = deriveAuditChainKey('o'.repeat(32));
+    const otherKey = [...rows];
+    otherKey[1] = { ...edited, keyId: other.id, hash: macEvent(edited, other.secret) };
+    expect(firstBroken(otherKey)).toBe(rows[1].id);
+  });
+
+  it('refuses unkeyed rows after a keyed one (a downgrade), even when their SHA-256 chain holds', () => {
+    const rows = keyedFrom(chain(5), 0);
+    let prevHash = rows[1].hash;
+    const downgraded = rows.map((row, index) => {
+      if (index < 2) return row;
+      const linked = { ...row, prevHash, keyId: null };
+      const hashed = { ...linked, hash: hashEvent(linked) };
+      prevHash = hashed.hash;
+      return hashed;
+    });
+    expect(firstBroken(downgraded)).toBe(rows[2].id);
+  });
+
+  it('derives a different key, and key id, from another KEK', () => {
+    const other = deriveAuditChainKey('o'.repeat(32));
+    expect(other.id).not.toBe(key.id);
+    expect(other.secret.equals(key.secret)).toBe(false);
+    expect(deriveAuditChainKey('k'.repeat(32)).id).toBe(key.id);
   });
 });

@@ -1,19 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { MoreThan, type Repository } from 'typeorm';
+import type { Repository } from 'typeorm';
 import type { Principal } from '../auth/principal/principal';
 import { AppError } from '../common/errors/app-error';
-import { ChainVerifier } from './audit-chain';
-import {
-  type AuditChainVerificationDto,
-  AuditEventDto,
-  type AuditEventPageDto,
-} from './dto/audit-event.dto';
+import { AuditEventDto, type AuditEventPageDto } from './dto/audit-event.dto';
 import type { ListAuditEventsQueryDto } from './dto/list-audit-events.query';
 import { AuditEvent } from './entities/audit-event.entity';
 
 const DEFAULT_LIMIT = 20;
-const VERIFY_BATCH = 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Cursors are opaque to clients: the id of the last event of the page, base64url-encoded. */
@@ -85,26 +79,5 @@ export class AuditLogService {
         .map((event) => AuditEventDto.from(event)),
       nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null,
     };
-  }
-
-  /** Recomputes the caller's tenant chain from its first row (see `ChainVerifier`). */
-  async verify(auth: Principal): Promise<AuditChainVerificationDto> {
-    const verifier = new ChainVerifier();
-    let checked = 0;
-    let afterSeq = 0;
-    for (;;) {
-      const rows = await this.events.find({
-        where: { chain: auth.tenant.id, seq: MoreThan(afterSeq) },
-        order: { seq: 'ASC' },
-        take: VERIFY_BATCH,
-      });
-      for (const row of rows) {
-        checked += 1;
-        if (!verifier.accept(row)) return { valid: false, checked, firstBrokenId: row.id };
-      }
-      const last = rows.at(-1);
-      if (rows.length < VERIFY_BATCH || !last) return { valid: true, checked, firstBrokenId: null };
-      afterSeq = last.seq;
-    }
   }
 }

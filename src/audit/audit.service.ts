@@ -8,7 +8,8 @@ import { redact } from '../common/logging/redact';
 import type { ClientInfo } from '../common/http/request-context';
 import type { Principal } from '../auth/principal/principal';
 import { TransactionRunner } from '../database/transaction-runner';
-import { GENESIS_HASH, hashEvent, INSTANCE_CHAIN } from './audit-chain';
+import { GENESIS_HASH, INSTANCE_CHAIN, macEvent } from './audit-chain';
+import { AuditChainKeys } from './audit-chain-keys';
 import { AuditEvent, type AuditActorType, type AuditOutcome } from './entities/audit-event.entity';
 import { bulkInsert } from '../database/bulk-insert';
 import { columnOf, placeholder, tableOf } from '../database/raw-rows';
@@ -31,14 +32,18 @@ export interface AuditRecord {
  */
 const FLUSH_INTERVAL_MS = 50;
 const FLUSH_BATCH = 100;
-/** Beyond this, the oldest events would be dropped (and said so) rather than exhaust memory. */
+/**
+ * From this many unwritten events on, new requests are refused with 503 until the database
+ * catches up (`refusedWhileAuditBehind`): an event is never dropped to make room.
+ */
 const MAX_BUFFER = 100_000;
 
 /**
  * Records audit events. `record()` is synchronous and does no I/O: events are buffered and
- * written in batches off the request path, each tenant's rows chained by hash. A failed write
+ * written in batches off the request path, each tenant's rows chained by HMAC. A failed write
  * keeps the batch for the next attempt, and shutdown drains the buffer before the database
- * closes.
+ * closes. A crash loses what is still buffered: normally the last flush interval's events, at
+ * most `maxBuffer` while the database stalls, since beyond that requests are refused.
  */
 @Injectable()
 export class AuditService implements OnModuleInit {
@@ -47,9 +52,12 @@ export class AuditService implements OnModuleInit {
   private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private headSql: string | undefined;
+  /** The buffer's limit; a property so a test can reach it without filling 100k events. */
+  maxBuffer = MAX_BUFFER;
 
   constructor(
     private readonly transactions: TransactionRunner,
+    private readonly keys: AuditChainKeys,
     private readonly cls: ClsService,
     @Inject(WINSTON_MODULE_PROVIDER) private readonly winston: WinstonLogger,
   ) {}
@@ -62,6 +70,11 @@ export class AuditService implements OnModuleInit {
   /** Events waiting to be written (a metric, and what a test waits on). */
   get pending(): number {
     return this.buffer.length;
+  }
+
+  /** True while the buffer is at its limit: new requests are refused, no event is dropped. */
+  get saturated(): boolean {
+    return this.buffer.length >= this.maxBuffer;
   }
 
   record(input: AuditRecord): void {
@@ -92,13 +105,14 @@ export class AuditService implements OnModuleInit {
       metadata: redact(input.metadata ?? {}) as object,
       prevHash: '',
       hash: '',
+      keyId: null,
     });
     // The log line is built only when someone reads info lines (not on benchmark-quiet levels).
     if (this.winston.isInfoEnabled()) this.log(event);
-    if (this.buffer.length >= MAX_BUFFER) {
-      this.buffer.shift();
-      this.logger.error('Audit buffer full: the oldest unwritten event was dropped');
-    }
+    // Past the limit an admitted request still keeps its events: the buffer overshoots by what
+    // requests already in flight record, while new ones are refused (`refusedWhileAuditBehind`).
+    if (this.buffer.length === this.maxBuffer)
+      this.logger.error('Audit buffer full: refusing new requests until the database catches up');
     this.buffer.push(event);
     if (this.buffer.length >= FLUSH_BATCH) void this.flush();
   }
@@ -221,11 +235,14 @@ export class AuditService implements OnModuleInit {
     ]);
     let seq = head[0]?.seq ?? 0;
     let prevHash = head[0]?.hash ?? GENESIS_HASH;
+    const key = this.keys.current;
     // A failed attempt leaves its positions on the events; the next one assigns them afresh.
+    // The first keyed row after unkeyed ones links to their head, and so vouches for them.
     for (const event of events) {
       event.seq = ++seq;
       event.prevHash = prevHash;
-      event.hash = hashEvent(event);
+      event.keyId = key.id;
+      event.hash = macEvent(event, key.secret);
       prevHash = event.hash;
     }
     await bulkInsert(manager, AuditEvent, events);

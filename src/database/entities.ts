@@ -2,6 +2,7 @@ import { ApiKey } from '../api-keys/entities/api-key.entity';
 import { ActionToken } from '../account/entities/action-token.entity';
 import { MfaRecoveryCode } from '../account/entities/mfa-recovery-code.entity';
 import { UserMfaState } from '../account/entities/user-mfa-state.entity';
+import { AuditCheckpoint } from '../audit/entities/audit-checkpoint.entity';
 import { AuditEvent } from '../audit/entities/audit-event.entity';
 import { OneTimeCode } from '../auth/entities/one-time-code.entity';
 import { OAuthArtifact } from '../oauth/entities/oauth-artifact.entity';
@@ -32,6 +33,7 @@ export const ENTITIES = [
   RefreshToken,
   SigningKey,
   AuditEvent,
+  AuditCheckpoint,
   OneTimeCode,
   UserIdentity,
   ApiKey,

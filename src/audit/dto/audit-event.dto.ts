@@ -81,14 +81,21 @@ export class AuditChainVerificationDto {
   @ApiProperty({ description: "Whether the tenant's chain is intact" })
   valid!: boolean;
 
-  @ApiProperty({ description: 'Rows checked (up to and including the first broken one)' })
+  @ApiProperty({
+    description:
+      'Rows checked by this call: those added since the last intact verification (all rows with ' +
+      '`full=true`), up to and including the first broken one; 0 when nothing was added',
+  })
   checked!: number;
 
   @ApiProperty({
     type: String,
     nullable: true,
     format: 'uuid',
-    description: 'The first row whose hash, link or position is wrong',
+    description:
+      'The first row whose hash, link or position is wrong; null when valid, or when the rows ' +
+      'verified last time are gone (the chain was cut at its end) or the stored checkpoint ' +
+      'was altered',
   })
   firstBrokenId!: string | null;
 }

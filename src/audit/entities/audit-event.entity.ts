@@ -7,7 +7,8 @@ export type AuditOutcome = 'success' | 'failure';
 /**
  * One audit event. Rows are only ever inserted. Each carries the hash of the previous row of
  * its chain (one chain per tenant, plus one for instance-level events), so an edited, removed
- * or reordered row breaks the chain where it happened.
+ * or reordered row breaks the chain where it happened. The hash is keyed (HMAC), so recomputing
+ * the chain takes the key, not only database access.
  */
 @Entity('audit_events')
 @Index('uq_audit_events_chain_seq', ['chain', 'seq'], { unique: true })
@@ -66,4 +67,11 @@ export class AuditEvent {
 
   @Column({ type: 'varchar', length: 64 })
   hash!: string;
+
+  /**
+   * The chain key `hash` is an HMAC under (a fingerprint, see `AuditChainKeys`); null for rows
+   * written before the chain was keyed, whose `hash` is plain SHA-256.
+   */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  keyId!: string | null;
 }
