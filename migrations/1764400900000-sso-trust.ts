@@ -31,20 +31,13 @@ export class SsoTrust1764400900000 implements MigrationInterface {
       new TableColumn(c.varchar('txt_value', 128, { isNullable: true })),
       new TableColumn(c.timestamp('verified_at', { isNullable: true })),
     ]);
-    const rows: { id: string }[] = await queryRunner.manager
-      .createQueryBuilder()
-      .select('id')
-      .from(DOMAINS, 'd')
-      .getRawMany();
+    // Plain SQL: a migration must not read the entities, which describe the schema of today.
+    const rows = (await queryRunner.query(`SELECT id FROM ${DOMAINS}`)) as { id: string }[];
+    const postgres = queryRunner.connection.driver.options.type === 'postgres';
+    const update = `UPDATE ${DOMAINS} SET txt_value = ${postgres ? '$1' : '?'} WHERE id = ${postgres ? '$2' : '?'}`;
     for (const row of rows) {
-      await queryRunner.manager
-        .createQueryBuilder()
-        .update(DOMAINS)
-        .set({
-          txt_value: `gatehouse-domain-verification=${randomBytes(32).toString('base64url')}`,
-        })
-        .where('id = :id', { id: row.id })
-        .execute();
+      const challenge = `gatehouse-domain-verification=${randomBytes(32).toString('base64url')}`;
+      await queryRunner.query(update, [challenge, row.id]);
     }
     await queryRunner.changeColumn(
       DOMAINS,
@@ -71,13 +64,10 @@ export class SsoTrust1764400900000 implements MigrationInterface {
     await queryRunner.dropIndex(DOMAINS, 'uq_sso_connection_domains_tenant_domain');
     await queryRunner.dropIndex(DOMAINS, 'uq_sso_connection_domains_verified_domain');
     // The old schema allowed one claim per domain: the verified one stays, pending rivals go.
-    await queryRunner.manager
-      .createQueryBuilder()
-      .delete()
-      .from(DOMAINS)
-      .where('verified_at IS NULL')
-      .andWhere(`domain IN (SELECT o.domain FROM ${DOMAINS} o WHERE o.verified_at IS NOT NULL)`)
-      .execute();
+    await queryRunner.query(
+      `DELETE FROM ${DOMAINS} WHERE verified_at IS NULL AND domain IN ` +
+        `(SELECT o.domain FROM ${DOMAINS} o WHERE o.verified_at IS NOT NULL)`,
+    );
     await queryRunner.dropColumn(DOMAINS, 'verified_at');
     await queryRunner.dropColumn(DOMAINS, 'txt_value');
     await queryRunner.createIndex(

@@ -31,7 +31,7 @@ import {
   SsoConnection,
 } from './entities/sso-connection.entity';
 import { connectionView } from './sso-connection-view';
-import { assertMayConfigure, changedTrustFields, type TrustState } from './sso-trust';
+import { assertMayConfigure, changedTrustFields, trustState } from './sso-trust';
 
 export { clientSecretContext } from './connection-settings-builder';
 
@@ -283,17 +283,6 @@ export class SsoConnectionsService {
   private notifyChange(connectionId: string): void {
     for (const listener of this.changeListeners) listener(connectionId);
   }
-}
-
-function trustState(settings: Omit<TrustState, 'domains'>, domains: readonly string[]): TrustState {
-  return {
-    domains,
-    jitProvisioning: settings.jitProvisioning,
-    defaultRoleIds: settings.defaultRoleIds,
-    attributeMapping: settings.attributeMapping,
-    saml: settings.saml,
-    oidc: settings.oidc,
-  };
 }
 
 /** Only verified domains speak for the connection: discovery, JIT and linking read these. */

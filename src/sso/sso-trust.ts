@@ -36,6 +36,21 @@ export interface TrustState {
   oidc: OidcSettings | null;
 }
 
+/** The trust state of stored or updated settings, with the domain names they serve. */
+export function trustState(
+  settings: Omit<TrustState, 'domains'>,
+  domains: readonly string[],
+): TrustState {
+  return {
+    domains,
+    jitProvisioning: settings.jitProvisioning,
+    defaultRoleIds: settings.defaultRoleIds,
+    attributeMapping: settings.attributeMapping,
+    saml: settings.saml,
+    oidc: settings.oidc,
+  };
+}
+
 type ComparedField = Exclude<TrustField, 'oidc.clientSecret'>;
 
 /** How each trust field reads from a state (TypeScript wants every new field here too). */
