@@ -212,6 +212,13 @@ describe('SSO trust is owner-level (F2)', () => {
       .set(owner.headers)
       .send({ name: 'sso-admins', permissions });
     expect(byOwner.status, JSON.stringify(byOwner.body)).toBe(201);
+    // Nor hand the owner's role to themselves.
+    const selfAssigned = await t
+      .http()
+      .put(`/v1/users/${admin.id}/roles`)
+      .set(admin.headers)
+      .send({ roleIds: [await roleId(t, tenant.id, 'admin'), byOwner.body.id] });
+    expectForbidden(selfAssigned);
     const holder = await userWithRole(t, tenant, 'member');
     const assigned = await t
       .http()
