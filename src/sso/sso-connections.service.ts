@@ -137,7 +137,7 @@ export class SsoConnectionsService {
       target: { type: 'sso_connection', id },
       metadata: { type: connection.type, name: connection.name, domains },
     });
-    return this.get(auth, id);
+    return this.toDto(await this.findInTenant(auth, id));
   }
 
   async update(
