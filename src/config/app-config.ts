@@ -1,6 +1,7 @@
 import type {
   BootstrapConfig,
   DatabaseConfig,
+  DnsConfig,
   HttpConfig,
   LogConfig,
   MailConfig,
@@ -27,6 +28,7 @@ export class AppConfig {
   readonly bootstrap!: BootstrapConfig;
   readonly mail!: MailConfig;
   readonly social!: SocialConfig;
+  readonly dns!: DnsConfig;
   readonly log!: LogConfig;
   /** Lines the operator should read at start (insecure development defaults, and so on). */
   readonly warnings!: readonly string[];

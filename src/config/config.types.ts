@@ -112,6 +112,11 @@ export interface SocialConfig {
   readonly httpTimeoutMs: number;
 }
 
+export interface DnsConfig {
+  /** `DNS_SERVERS` (`ip[:port]`), for the domain-verification lookups; empty: the system's. */
+  readonly servers: readonly string[];
+}
+
 export interface LogConfig {
   readonly level: 'error' | 'warn' | 'info' | 'debug';
   readonly format: 'json' | 'pretty';

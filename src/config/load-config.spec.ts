@@ -86,6 +86,24 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('DNS_SERVERS: IP addresses with optional ports, the system resolver by default', () => {
+    expect(loadConfig({}).dns.servers).toEqual([]);
+    expect(
+      loadConfig({ DNS_SERVERS: '127.0.0.1:5353, 10.0.0.2,[::1]:53,fd00::2' }).dns.servers,
+    ).toEqual(['127.0.0.1:5353', '10.0.0.2', '[::1]:53', 'fd00::2']);
+    for (const bad of [
+      'dns.example.com:53',
+      '127.0.0.1:0',
+      '127.0.0.1:70000',
+      '300.1.1.1',
+      '[::1',
+    ]) {
+      expect(problems({ DNS_SERVERS: bad }), bad).toEqual([
+        expect.stringMatching(/^DNS_SERVERS entry .* must be an IP address/),
+      ]);
+    }
+  });
+
   it('HS256 needs a secret of at least 32 bytes', () => {
     expect(problems({ JWT_ALG: 'HS256' })).toEqual([expect.stringMatching(/^JWT_SECRET/)]);
     expect(problems({ JWT_ALG: 'HS256', JWT_SECRET: 's'.repeat(31) })).toHaveLength(1);

@@ -7,6 +7,7 @@ import {
   type RateLimitRule,
 } from './config.types';
 import { readKeyEncryptionKeys } from './key-encryption-keys';
+import { isDnsServer } from './dns-servers';
 import { DEFAULT_RATE_LIMITS } from './rate-limit.defaults';
 
 /** Thrown with every problem found, one per line, so an operator fixes them all in one go. */
@@ -383,6 +384,13 @@ export function loadConfig(source: Env): AppConfig {
     }
   }
 
+  const dnsServers = env.list('DNS_SERVERS');
+  for (const entry of dnsServers.filter((server) => !isDnsServer(server))) {
+    env.problems.push(
+      `DNS_SERVERS entry "${entry}" must be an IP address with an optional port, like 10.0.0.2:53 or [fd00::2]:53`,
+    );
+  }
+
   const logLevel = env.oneOf('LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'info');
   const logFormat = env.oneOf(
     'LOG_FORMAT',
@@ -428,6 +436,7 @@ export function loadConfig(source: Env): AppConfig {
     bootstrap: { tenantSlug, adminEmail, adminPassword },
     mail: { smtpUrl, from: mailFrom },
     social,
+    dns: { servers: dnsServers },
     log: { level: logLevel, format: logFormat },
     warnings,
   });

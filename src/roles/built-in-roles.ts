@@ -6,7 +6,7 @@ import type { BuiltInRoleName } from './permission-catalog';
 const DESCRIPTIONS: Readonly<Record<BuiltInRoleName, string>> = {
   owner: 'Manages everything in the tenant',
   admin:
-    'Manages users, roles, API keys, OAuth clients, SSO connections and projects; reads the audit log',
+    'Manages users, roles, API keys, OAuth clients and projects; reads SSO connections and the audit log',
   member: "Reads others' public profile, updates its own, and manages its own projects",
   'platform-admin': 'Administers the whole instance: every tenant (root tenant only)',
 };

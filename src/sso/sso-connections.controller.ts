@@ -13,6 +13,7 @@ import {
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -54,6 +55,10 @@ export class SsoConnectionsController {
   @Can('create', 'SsoConnection')
   @ApiOperation({ summary: 'Add a SAML 2.0 or OIDC connection' })
   @ApiCreatedResponse({ type: SsoConnectionDto })
+  @ApiForbiddenResponse({
+    description: 'Owner-level (platform admin in the root tenant)',
+    type: ProblemResponseDto,
+  })
   @ApiConflictResponse({ description: 'A domain is already served', type: ProblemResponseDto })
   create(@Auth() auth: Principal, @Body() body: CreateSsoConnectionDto): Promise<SsoConnectionDto> {
     return this.connections.create(auth, body);
@@ -73,6 +78,10 @@ export class SsoConnectionsController {
   @ApiOperation({ summary: 'Change a connection; the type cannot change' })
   @ApiOkResponse({ type: SsoConnectionDto })
   @ApiNotFoundResponse({ type: ProblemResponseDto })
+  @ApiForbiddenResponse({
+    description: 'Anything but the name is owner-level (platform admin in the root tenant)',
+    type: ProblemResponseDto,
+  })
   @ApiConflictResponse({ description: 'A domain is already served', type: ProblemResponseDto })
   update(
     @Auth() auth: Principal,
@@ -80,6 +89,22 @@ export class SsoConnectionsController {
     @Body() body: UpdateSsoConnectionDto,
   ): Promise<SsoConnectionDto> {
     return this.connections.update(auth, id, body);
+  }
+
+  @Post(':id/domains/verify')
+  @Can('update', 'SsoConnection')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Look up the TXT record of each pending domain and mark the proven ones verified',
+  })
+  @ApiOkResponse({ type: SsoConnectionDto })
+  @ApiNotFoundResponse({ type: ProblemResponseDto })
+  @ApiConflictResponse({
+    description: 'A pending domain is verified by another tenant',
+    type: ProblemResponseDto,
+  })
+  verifyDomains(@Auth() auth: Principal, @UuidParam() id: string): Promise<SsoConnectionDto> {
+    return this.connections.verifyDomains(auth, id);
   }
 
   @Delete(':id')

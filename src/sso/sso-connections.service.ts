@@ -1,54 +1,49 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, In, MoreThan, Not, type Repository } from 'typeorm';
-import { newId } from '../common/crypto/ids';
+import { IsNull, MoreThan, Not, type Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { OneTimeCodeService } from '../auth/exchange/one-time-code.service';
 import type { Principal } from '../auth/principal/principal';
-import { rulesOfRole } from '../auth/principal/principal.service';
-import { SecretBox } from '../common/crypto/secret-box';
-import { AppError, type FieldError } from '../common/errors/app-error';
+import { SessionService } from '../auth/tokens/session.service';
+import { newId } from '../common/crypto/ids';
+import { AppError } from '../common/errors/app-error';
+import { definedKeys } from '../common/http/defined-keys';
+import { isUuid } from '../common/pipes/parse-uuid.pipe';
 import { AppConfig } from '../config/app-config';
 import { TransactionRunner } from '../database/transaction-runner';
-import { Role } from '../roles/entities/role.entity';
-import { assertGrantable } from '../roles/privilege';
 import { UserIdentity } from '../users/entities/user-identity.entity';
-import { assertUpstreamUrl, normaliseDomains } from './connection-settings';
 import {
-  type AttributeMappingDto,
-  type CreateSsoConnectionDto,
-  type OidcSettingsDto,
-  type SamlSettingsDto,
-  type SsoConnectionDto,
-  type SsoConnectionListDto,
-  type UpdateSsoConnectionDto,
+  attributeMapping,
+  ConnectionSettingsBuilder,
+  fieldError,
+} from './connection-settings-builder';
+import { SsoDomainsService } from './domains/sso-domains.service';
+import type {
+  CreateSsoConnectionDto,
+  SsoConnectionDto,
+  SsoConnectionListDto,
+  UpdateSsoConnectionDto,
 } from './dto/sso-connection.dto';
 import { SsoConnectionDomain } from './entities/sso-connection-domain.entity';
 import {
-  type AttributeMapping,
   type OidcSettings,
   type SamlSettings,
   SsoConnection,
 } from './entities/sso-connection.entity';
-import { normaliseCertificate } from './saml/certificates';
-import { parseIdpMetadata } from './saml/idp-metadata';
-import { ssoUrls } from './sso-urls';
-import { isUuid } from '../common/pipes/parse-uuid.pipe';
+import { connectionView } from './sso-connection-view';
+import { assertMayConfigure, changedTrustFields, trustState } from './sso-trust';
 
-const DEFAULT_OIDC_SCOPES = ['openid', 'email', 'profile'];
+export { clientSecretContext } from './connection-settings-builder';
 
-export function clientSecretContext(connectionId: string): string {
-  return `sso.oidc.client-secret:${connectionId}`;
-}
-
-/** A connection with its domains, as the login flows need it. */
+/** A connection with its verified domains, as the login flows need it. */
 export type LoadedConnection = SsoConnection & { domainNames: string[] };
 
 type ChangeListener = (connectionId: string) => void;
 
 /**
- * The tenant's SSO connections: validation of their settings (IdP metadata, certificates,
- * upstream URLs), domains unique across the instance, default roles the caller may grant, the
- * OIDC client secret sealed at rest. Every query carries the caller's tenant.
+ * The tenant's SSO connections. Reading and renaming are admin-level; creating, deleting and
+ * changing trust (`sso-trust.ts`) are owner-level, and a trust change ends the sessions that came
+ * through the connection. Every query carries the caller's tenant.
  */
 @Injectable()
 export class SsoConnectionsService {
@@ -56,13 +51,15 @@ export class SsoConnectionsService {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly secrets: SecretBox,
     private readonly transactions: TransactionRunner,
     private readonly audit: AuditService,
+    private readonly settings: ConnectionSettingsBuilder,
+    private readonly domainClaims: SsoDomainsService,
+    private readonly sessions: SessionService,
+    private readonly codes: OneTimeCodeService,
     @InjectRepository(SsoConnection) private readonly connections: Repository<SsoConnection>,
     @InjectRepository(SsoConnectionDomain)
     private readonly domains: Repository<SsoConnectionDomain>,
-    @InjectRepository(Role) private readonly roles: Repository<Role>,
   ) {}
 
   /** Lets a cache of derived state (OIDC discovery) drop a connection that changed. */
@@ -83,7 +80,9 @@ export class SsoConnectionsService {
     });
     const page = rows.slice(0, limit);
     return {
-      items: page.map((row) => this.toDto(row)),
+      items: page
+        .filter((row) => auth.permissions.canOn('read', 'SsoConnection', row))
+        .map((row) => this.toDto(row)),
       nextCursor: rows.length > limit ? page[page.length - 1].id : null,
     };
   }
@@ -96,20 +95,20 @@ export class SsoConnectionsService {
 
   async create(auth: Principal, input: CreateSsoConnectionDto): Promise<SsoConnectionDto> {
     const id = newId();
-    const domains = this.checkDomains(input.domains);
+    const domains = this.domainClaims.normalise(input.domains);
     let saml: SamlSettings | null = null;
     let oidc: OidcSettings | null = null;
     if (input.type === 'saml') {
       if (input.oidc) throw fieldError('oidc', 'is only for OIDC connections');
       if (!input.saml) throw fieldError('saml', 'is required for a SAML connection');
-      saml = await this.samlSettings(input.saml, null);
+      saml = await this.settings.samlSettings(input.saml, null);
     } else {
       if (input.saml) throw fieldError('saml', 'is only for SAML connections');
       if (!input.oidc) throw fieldError('oidc', 'is required for an OIDC connection');
-      oidc = this.oidcSettings(id, input.oidc, null);
+      oidc = this.settings.oidcSettings(id, input.oidc, null);
     }
-    const defaultRoleIds = input.defaultRoleIds ?? (await this.memberRoleIds(auth.tenant.id));
-    await this.checkRoles(auth, defaultRoleIds, input.attributeMapping);
+    const defaultRoleIds =
+      input.defaultRoleIds ?? (await this.settings.memberRoleIds(auth.tenant.id));
 
     const now = new Date();
     const connection = Object.assign(new SsoConnection(), {
@@ -125,11 +124,11 @@ export class SsoConnectionsService {
       createdAt: now,
       updatedAt: now,
     });
-    auth.permissions.assert('create', 'SsoConnection', connection);
+    assertMayConfigure(auth, 'create', connection);
+    await this.settings.checkRoles(auth, defaultRoleIds, input.attributeMapping);
     await this.transactions.run(async (manager) => {
-      await this.assertDomainsFree(manager, domains, null);
       await manager.insert(SsoConnection, connection);
-      await this.insertDomains(manager, connection, domains);
+      await this.domainClaims.replace(manager, connection, [], domains);
     });
     this.audit.record({
       action: 'sso.connection.created',
@@ -138,7 +137,7 @@ export class SsoConnectionsService {
       target: { type: 'sso_connection', id },
       metadata: { type: connection.type, name: connection.name, domains },
     });
-    return this.toDto({ ...connection, domains: domainRows(connection, domains) });
+    return this.toDto(await this.findInTenant(auth, id));
   }
 
   async update(
@@ -147,21 +146,21 @@ export class SsoConnectionsService {
     input: UpdateSsoConnectionDto,
   ): Promise<SsoConnectionDto> {
     const connection = await this.findInTenant(auth, id);
-    auth.permissions.assert('update', 'SsoConnection', connection);
-    const changed = Object.keys(input).filter(
-      (key) => input[key as keyof UpdateSsoConnectionDto] !== undefined,
-    );
-    const domains = input.domains ? this.checkDomains(input.domains) : null;
+    const fields = definedKeys(input);
+    assertMayConfigure(auth, 'update', connection, fields);
+    const domains = input.domains ? this.domainClaims.normalise(input.domains) : null;
     if (input.saml && connection.type !== 'saml')
       throw fieldError('saml', 'is only for SAML connections');
     if (input.oidc && connection.type !== 'oidc')
       throw fieldError('oidc', 'is only for OIDC connections');
     const saml = input.saml
-      ? await this.samlSettings(input.saml, connection.saml)
+      ? await this.settings.samlSettings(input.saml, connection.saml)
       : connection.saml;
-    const oidc = input.oidc ? this.oidcSettings(id, input.oidc, connection.oidc) : connection.oidc;
+    const oidc = input.oidc
+      ? this.settings.oidcSettings(id, input.oidc, connection.oidc)
+      : connection.oidc;
     if (input.defaultRoleIds || input.attributeMapping) {
-      await this.checkRoles(auth, input.defaultRoleIds ?? [], input.attributeMapping);
+      await this.settings.checkRoles(auth, input.defaultRoleIds ?? [], input.attributeMapping);
     }
     const values = {
       name: input.name?.trim() ?? connection.name,
@@ -177,28 +176,53 @@ export class SsoConnectionsService {
       oidc,
       updatedAt: new Date(),
     };
+    const current = connection.domains ?? [];
+    const trustFields = changedTrustFields(
+      trustState(
+        connection,
+        current.map((row) => row.domain),
+      ),
+      trustState(values, domains ?? current.map((row) => row.domain)),
+      input.oidc?.clientSecret !== undefined,
+    );
     await this.transactions.run(async (manager) => {
       await manager.update(SsoConnection, { id, tenantId: auth.tenant.id }, values);
-      if (domains) {
-        await this.assertDomainsFree(manager, domains, id);
-        await manager.delete(SsoConnectionDomain, { connectionId: id });
-        await this.insertDomains(manager, connection, domains);
-      }
+      if (domains) await this.domainClaims.replace(manager, connection, current, domains);
     });
     this.notifyChange(id);
+    const revokedSessions = trustFields.length > 0 ? await this.endTrust(id) : 0;
     this.audit.record({
       action: 'sso.connection.updated',
       outcome: 'success',
       tenantId: auth.tenant.id,
       target: { type: 'sso_connection', id },
-      metadata: { fields: changed, ...(domains ? { domains } : {}) },
+      // Names only: the values of trust settings (a client secret) never enter the log.
+      metadata: { fields, trustFields, revokedSessions, ...(domains ? { domains } : {}) },
     });
+    return this.get(auth, id);
+  }
+
+  /** `POST …/domains/verify`: looks up the pending domains' TXT records; answers the connection. */
+  async verifyDomains(auth: Principal, id: string): Promise<SsoConnectionDto> {
+    const connection = await this.findInTenant(auth, id);
+    assertMayConfigure(auth, 'update', connection, ['domains']);
+    const verified = await this.domainClaims.verify(connection);
+    if (verified.length > 0) {
+      this.notifyChange(id);
+      this.audit.record({
+        action: 'sso.connection.domains_verified',
+        outcome: 'success',
+        tenantId: auth.tenant.id,
+        target: { type: 'sso_connection', id },
+        metadata: { domains: verified },
+      });
+    }
     return this.get(auth, id);
   }
 
   async remove(auth: Principal, id: string): Promise<void> {
     const connection = await this.findInTenant(auth, id);
-    auth.permissions.assert('delete', 'SsoConnection', connection);
+    assertMayConfigure(auth, 'delete', connection);
     await this.transactions.run(async (manager) => {
       await manager.delete(SsoConnectionDomain, { connectionId: id });
       // Links to a connection that no longer exists could never be used again.
@@ -206,12 +230,13 @@ export class SsoConnectionsService {
       await manager.delete(SsoConnection, { id, tenantId: auth.tenant.id });
     });
     this.notifyChange(id);
+    const revokedSessions = await this.endTrust(id);
     this.audit.record({
       action: 'sso.connection.deleted',
       outcome: 'success',
       tenantId: auth.tenant.id,
       target: { type: 'sso_connection', id },
-      metadata: { type: connection.type, name: connection.name },
+      metadata: { type: connection.type, name: connection.name, revokedSessions },
     });
   }
 
@@ -226,47 +251,24 @@ export class SsoConnectionsService {
     return connection ? withDomainNames(connection) : null;
   }
 
-  /** The connection serving an email domain, whichever tenant it belongs to, or null. */
+  /** The connection serving an email domain it verified, whichever tenant it belongs to, or null. */
   async findByDomain(domain: string): Promise<LoadedConnection | null> {
-    const row = await this.domains.findOne({ where: { domain } });
+    const row = await this.domains.findOne({ where: { domain, verifiedAt: Not(IsNull()) } });
     return row ? this.findById(row.connectionId) : null;
   }
 
   toDto(connection: SsoConnection): SsoConnectionDto {
-    const urls = ssoUrls(this.config.http.publicUrl, connection);
-    const certificates = connection.saml?.certificates ?? [];
-    return {
-      id: connection.id,
-      tenantId: connection.tenantId,
-      type: connection.type,
-      name: connection.name,
-      domains: (connection.domains ?? []).map((row) => row.domain).sort(),
-      jitProvisioning: connection.jitProvisioning,
-      defaultRoleIds: connection.defaultRoleIds,
-      attributeMapping: connection.attributeMapping,
-      ...(connection.saml
-        ? {
-            saml: {
-              idpEntityId: connection.saml.idpEntityId,
-              ssoUrl: connection.saml.ssoUrl,
-              certificate: certificates[0],
-              additionalCertificates: certificates.slice(1),
-            },
-          }
-        : {}),
-      ...(connection.oidc
-        ? {
-            oidc: {
-              issuer: connection.oidc.issuer,
-              clientId: connection.oidc.clientId,
-              scopes: connection.oidc.scopes,
-            },
-          }
-        : {}),
-      ...urls,
-      createdAt: connection.createdAt.toISOString(),
-      updatedAt: connection.updatedAt.toISOString(),
-    };
+    return connectionView(this.config.http.publicUrl, connection);
+  }
+
+  /**
+   * What the old trust vouched for goes: sessions opened through the connection (their access
+   * tokens are refused within 10 s through the invalidation bus) and codes not yet redeemed.
+   * Linked identities stay; the owner who changed the trust answers for them.
+   */
+  private async endTrust(connectionId: string): Promise<number> {
+    await this.codes.withdrawForConnection(connectionId);
+    return this.sessions.revokeAllOfSsoConnection(connectionId, 'sso_trust_changed');
   }
 
   private async findInTenant(auth: Principal, id: string): Promise<SsoConnection> {
@@ -278,206 +280,16 @@ export class SsoConnectionsService {
     return connection;
   }
 
-  private checkDomains(domains: readonly string[]): string[] {
-    try {
-      return normaliseDomains(domains);
-    } catch (error) {
-      throw fieldError('domains', (error as Error).message);
-    }
-  }
-
-  private async assertDomainsFree(
-    manager: EntityManager,
-    domains: readonly string[],
-    ownConnectionId: string | null,
-  ): Promise<void> {
-    if (domains.length === 0) return;
-    const taken = await manager.find(SsoConnectionDomain, {
-      where: {
-        domain: In([...domains]),
-        ...(ownConnectionId ? { connectionId: Not(ownConnectionId) } : {}),
-      },
-    });
-    // Which tenant holds it is not said: that would tell one tenant about another's customers.
-    if (taken.length > 0) {
-      throw AppError.conflict(
-        `The domain ${taken[0].domain} is already served by a connection.`,
-        'domains',
-      );
-    }
-  }
-
-  private async insertDomains(
-    manager: EntityManager,
-    connection: SsoConnection,
-    domains: readonly string[],
-  ): Promise<void> {
-    if (domains.length > 0)
-      await manager.insert(SsoConnectionDomain, domainRows(connection, domains));
-  }
-
-  private async samlSettings(
-    input: SamlSettingsDto,
-    current: SamlSettings | null,
-  ): Promise<SamlSettings> {
-    if (input.metadataXml !== undefined) {
-      const others = (
-        ['idpEntityId', 'ssoUrl', 'certificate', 'additionalCertificates'] as const
-      ).filter((key) => input[key] !== undefined);
-      if (others.length > 0) {
-        throw fieldError('saml.metadataXml', `cannot be combined with ${others.join(', ')}`);
-      }
-      try {
-        const parsed = await parseIdpMetadata(input.metadataXml);
-        assertUpstreamUrl(parsed.ssoUrl);
-        return parsed;
-      } catch (error) {
-        throw fieldError('saml.metadataXml', (error as Error).message);
-      }
-    }
-    const errors: FieldError[] = [];
-    const idpEntityId = input.idpEntityId?.trim() ?? current?.idpEntityId;
-    if (!idpEntityId) errors.push({ field: 'saml.idpEntityId', message: 'is required' });
-    const ssoUrl = input.ssoUrl?.trim() ?? current?.ssoUrl;
-    if (!ssoUrl) errors.push({ field: 'saml.ssoUrl', message: 'is required' });
-    else {
-      try {
-        assertUpstreamUrl(ssoUrl);
-      } catch (error) {
-        errors.push({ field: 'saml.ssoUrl', message: (error as Error).message });
-      }
-    }
-    let primary = current?.certificates[0];
-    if (input.certificate !== undefined) {
-      try {
-        primary = normaliseCertificate(input.certificate);
-      } catch (error) {
-        errors.push({ field: 'saml.certificate', message: (error as Error).message });
-      }
-    }
-    if (!primary && input.certificate === undefined) {
-      errors.push({ field: 'saml.certificate', message: 'is required' });
-    }
-    let additional = current?.certificates.slice(1) ?? [];
-    if (input.additionalCertificates !== undefined) {
-      additional = [];
-      input.additionalCertificates.forEach((certificate, index) => {
-        try {
-          additional.push(normaliseCertificate(certificate));
-        } catch (error) {
-          errors.push({
-            field: `saml.additionalCertificates.${index}`,
-            message: (error as Error).message,
-          });
-        }
-      });
-    }
-    if (errors.length > 0 || !idpEntityId || !ssoUrl || !primary) throw AppError.validation(errors);
-    return { idpEntityId, ssoUrl, certificates: [...new Set([primary, ...additional])] };
-  }
-
-  private oidcSettings(
-    connectionId: string,
-    input: OidcSettingsDto,
-    current: OidcSettings | null,
-  ): OidcSettings {
-    const errors: FieldError[] = [];
-    const issuer = input.issuer?.trim() ?? current?.issuer;
-    if (!issuer) errors.push({ field: 'oidc.issuer', message: 'is required' });
-    else {
-      try {
-        assertUpstreamUrl(issuer, { issuer: true });
-      } catch (error) {
-        errors.push({ field: 'oidc.issuer', message: (error as Error).message });
-      }
-    }
-    const clientId = input.clientId?.trim() ?? current?.clientId;
-    if (!clientId) errors.push({ field: 'oidc.clientId', message: 'is required' });
-    const clientSecretSealed =
-      input.clientSecret !== undefined
-        ? this.secrets.seal(input.clientSecret, clientSecretContext(connectionId))
-        : current?.clientSecretSealed;
-    if (!clientSecretSealed) errors.push({ field: 'oidc.clientSecret', message: 'is required' });
-    const scopes = input.scopes
-      ? [...new Set(input.scopes)]
-      : (current?.scopes ?? DEFAULT_OIDC_SCOPES);
-    if (!scopes.includes('openid'))
-      errors.push({ field: 'oidc.scopes', message: 'must include openid' });
-    if (errors.length > 0 || !issuer || !clientId || !clientSecretSealed) {
-      throw AppError.validation(errors);
-    }
-    return { issuer, clientId, clientSecretSealed, scopes };
-  }
-
-  private async memberRoleIds(tenantId: string): Promise<string[]> {
-    const member = await this.roles.findOne({ where: { tenantId, name: 'member', builtIn: true } });
-    return member ? [member.id] : [];
-  }
-
-  /**
-   * Roles a JIT login will hand out must be roles of this tenant that the caller could grant
-   * directly: configuring a connection is no way around the privilege check.
-   */
-  private async checkRoles(
-    auth: Principal,
-    defaultRoleIds: readonly string[],
-    mapping: AttributeMappingDto | undefined,
-  ): Promise<void> {
-    const wanted = new Set([
-      ...defaultRoleIds,
-      ...(mapping?.groupRoles ?? []).flatMap((entry) => entry.roleIds),
-    ]);
-    if (wanted.size === 0) return;
-    const found = await this.roles.find({
-      where: { tenantId: auth.tenant.id, id: In([...wanted]) },
-    });
-    if (found.length !== wanted.size) {
-      const known = new Set(found.map((role) => role.id));
-      const field = defaultRoleIds.some((id) => !known.has(id))
-        ? 'defaultRoleIds'
-        : 'attributeMapping.groupRoles';
-      throw fieldError(field, 'contains an unknown role');
-    }
-    assertGrantable(auth, found.flatMap(rulesOfRole));
-  }
-
   private notifyChange(connectionId: string): void {
     for (const listener of this.changeListeners) listener(connectionId);
   }
 }
 
-function fieldError(field: string, message: string): AppError {
-  return AppError.validation([{ field, message }]);
-}
-
-function domainRows(connection: SsoConnection, domains: readonly string[]): SsoConnectionDomain[] {
-  return domains.map((domain) =>
-    Object.assign(new SsoConnectionDomain(), {
-      id: newId(),
-      connectionId: connection.id,
-      tenantId: connection.tenantId,
-      domain,
-    }),
-  );
-}
-
+/** Only verified domains speak for the connection: discovery, JIT and linking read these. */
 function withDomainNames(connection: SsoConnection): LoadedConnection {
   return Object.assign(connection, {
-    domainNames: (connection.domains ?? []).map((row) => row.domain),
+    domainNames: (connection.domains ?? [])
+      .filter((row) => row.verifiedAt !== null)
+      .map((row) => row.domain),
   });
-}
-
-function attributeMapping(input: AttributeMappingDto | undefined): AttributeMapping | null {
-  if (!input) return null;
-  const mapping: AttributeMapping = {};
-  if (input.email) mapping.email = input.email;
-  if (input.name) mapping.name = input.name;
-  if (input.groups) mapping.groups = input.groups;
-  if (input.groupRoles?.length) {
-    mapping.groupRoles = input.groupRoles.map((entry) => ({
-      group: entry.group,
-      roleIds: [...new Set(entry.roleIds)],
-    }));
-  }
-  return Object.keys(mapping).length > 0 ? mapping : null;
 }

@@ -99,7 +99,7 @@ export class SsoLoginService {
     if (result.identityId) await this.identities.touch(result.identityId, asserted.email);
     await this.users.update({ id: user.id }, { lastLoginAt: new Date() });
     if (result.provisioned) await this.accounts.announceCreated(user, 'sso');
-    const code = await this.codes.issue(user, 'sso');
+    const code = await this.codes.issue(user, 'sso', { connectionId: connection.id });
     this.audit.record({
       action: 'auth.sso.login',
       outcome: 'success',
@@ -143,7 +143,8 @@ export class SsoLoginService {
     const email = asserted.email;
     if (!email) throw new SsoRefusal('email_missing');
     const domain = emailDomain(email);
-    // The IdP speaks for its own domains only: another domain's user of this tenant is not its to claim.
+    // The IdP speaks for its own verified domains only: another domain's user of this tenant,
+    // or one of a domain merely claimed, is not its to link or create.
     if (!domain || !connection.domainNames.includes(domain)) {
       throw new SsoRefusal('email_domain_not_allowed');
     }

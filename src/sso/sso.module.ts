@@ -5,6 +5,9 @@ import { LoginPolicies } from '../auth/login/login-policies';
 import { Role } from '../roles/entities/role.entity';
 import { TenantsModule } from '../tenants/tenants.module';
 import { UserAccountsModule } from '../users/user-accounts.module';
+import { ConnectionSettingsBuilder } from './connection-settings-builder';
+import { DnsTxtLookup } from './domains/dns-txt-lookup';
+import { SsoDomainsService } from './domains/sso-domains.service';
 import { SsoConnectionDomain } from './entities/sso-connection-domain.entity';
 import { SsoConnection } from './entities/sso-connection.entity';
 import { SsoState } from './entities/sso-state.entity';
@@ -39,6 +42,9 @@ import './sso.permissions';
   ],
   providers: [
     SsoConnectionsService,
+    ConnectionSettingsBuilder,
+    SsoDomainsService,
+    DnsTxtLookup,
     SsoStateStore,
     SsoLoginService,
     SamlSsoService,

@@ -2,7 +2,9 @@ import { definePermissionSubject } from '../roles/permission-catalog';
 
 /**
  * Enterprise SSO connections of a tenant. No OAuth scope covers them: an app acting for a user
- * never reconfigures how the tenant signs in.
+ * never reconfigures how the tenant signs in. Whoever sets a connection's trust can sign in as
+ * any account it reaches, so the built-in `admin` only reads and renames; creating, deleting and
+ * every other field need a rule only `owner` holds (or grants to a custom role).
  */
 export const SSO_CONNECTION_SUBJECT = definePermissionSubject({
   name: 'SsoConnection',
@@ -20,5 +22,10 @@ export const SSO_CONNECTION_SUBJECT = definePermissionSubject({
   ],
   tenantField: 'tenantId',
   actions: ['manage', 'create', 'read', 'update', 'delete'],
-  grants: { admin: [{ action: 'manage', subject: 'SsoConnection' }] },
+  grants: {
+    admin: [
+      { action: 'read', subject: 'SsoConnection' },
+      { action: 'update', subject: 'SsoConnection', fields: ['name'] },
+    ],
+  },
 });

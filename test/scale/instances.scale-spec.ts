@@ -13,6 +13,7 @@ import {
   signAssertion,
 } from '../sso/support/saml-idp';
 import { PrivateRedis } from '../support/redis';
+import { TestDns } from '../sso/support/test-dns';
 import { type AppProcess, startAppProcess } from './support/app-process';
 import { type PrivatePostgres, startPrivatePostgres } from './support/private-postgres';
 
@@ -93,11 +94,17 @@ describe('two instances on one PostgreSQL and one Redis act as one', () => {
   let tenant: { id: string; slug: string };
   let ownerToken: string;
   let roleIds: Record<string, string>;
+  let dns: TestDns;
 
   beforeAll(async () => {
     keys = createIdpKeys();
-    [postgres, redis] = await Promise.all([startPrivatePostgres(), PrivateRedis.start()]);
+    [postgres, redis, dns] = await Promise.all([
+      startPrivatePostgres(),
+      PrivateRedis.start(),
+      TestDns.start(),
+    ]);
     const env = {
+      ...dns.env,
       DATABASE_URL: postgres.url,
       REDIS_URL: redis.url,
       APP_REDIRECT_ALLOWLIST: APP_CALLBACK,
@@ -129,7 +136,7 @@ describe('two instances on one PostgreSQL and one Redis act as one', () => {
 
   afterAll(async () => {
     await Promise.all([one?.stop(), two?.stop()]);
-    await Promise.all([postgres?.destroy(), redis?.stop()]);
+    await Promise.all([postgres?.destroy(), redis?.stop(), dns?.close()]);
     removeIdpKeys();
   });
 
@@ -328,7 +335,23 @@ describe('two instances on one PostgreSQL and one Redis act as one', () => {
       },
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    const connection = created.body as { id: string; spEntityId: string; acsUrl: string };
+    const connection = created.body as {
+      id: string;
+      spEntityId: string;
+      acsUrl: string;
+      domains: { txtName: string; txtValue: string }[];
+    };
+    // Only a domain proven by DNS signs anyone in (JIT here).
+    dns.publish(connection.domains[0].txtName, connection.domains[0].txtValue);
+    const verified = await call(
+      one,
+      'POST',
+      `/v1/sso/connections/${connection.id}/domains/verify`,
+      {
+        token: ownerToken,
+      },
+    );
+    expect(verified.status, JSON.stringify(verified.body)).toBe(200);
 
     const start = await call(
       one,

@@ -5,7 +5,9 @@ import { UserIdentity } from '../../src/users/entities/user-identity.entity';
 import { createTenant, login, register, STRONG_PASSWORD } from '../factories';
 import { createTestApp, type TestApp } from '../support/app';
 import { selectRows, updateRow } from '../support/sql';
+import { createConnection, domainNames } from './support/connections';
 import { createIdpKeys, type IdpKeys, removeIdpKeys } from './support/saml-idp';
+import { TestDns } from './support/test-dns';
 import {
   auditEvents,
   metadataOf,
@@ -40,9 +42,11 @@ describe('SSO connections API, discovery and ssoRequired', () => {
   let admin: Awaited<ReturnType<typeof userWithRole>>;
   let member: Awaited<ReturnType<typeof userWithRole>>;
   let otherOwner: Awaited<ReturnType<typeof userWithRole>>;
+  let dns: TestDns;
 
   beforeAll(async () => {
-    t = await createTestApp({ env: SSO_ENV });
+    dns = await TestDns.start();
+    t = await createTestApp({ env: { ...SSO_ENV, ...dns.env } });
     keys = createIdpKeys();
     rolloverKeys = createIdpKeys('Rollover');
     tenant = await createTenant(t);
@@ -54,6 +58,7 @@ describe('SSO connections API, discovery and ssoRequired', () => {
   });
   afterAll(async () => {
     await t.close();
+    await dns.close();
     removeIdpKeys();
   });
 
@@ -85,10 +90,33 @@ describe('SSO connections API, discovery and ssoRequired', () => {
     };
   }
 
-  const create = (body: object, headers = admin.headers) =>
+  const create = (body: object, headers = owner.headers) =>
     t.http().post('/v1/sso/connections').set(headers).send(body);
+  /** Created by `by` (an owner) with its domains proven through the test DNS. */
+  const createVerified = (body: object, by = owner) => createConnection(t, by, body, dns);
 
-  it('admin creates a SAML connection: 201 with the SP URLs, domains lower-cased, member as default role', async () => {
+  /** A member to whom the owner granted a custom role with `manage SsoConnection`. */
+  async function ssoManager(): Promise<{ headers: Record<string, string> }> {
+    const role = await t
+      .http()
+      .post('/v1/roles')
+      .set(owner.headers)
+      .send({
+        name: `sso-manager-${Date.now().toString(36)}`,
+        permissions: [{ action: 'manage', subject: 'SsoConnection' }],
+      });
+    expect(role.status, JSON.stringify(role.body)).toBe(201);
+    const user = await userWithRole(t, tenant, 'member');
+    const assigned = await t
+      .http()
+      .put(`/v1/users/${user.id}/roles`)
+      .set(owner.headers)
+      .send({ roleIds: [await roleId(t, tenant.id, 'member'), role.body.id] });
+    expect(assigned.status, JSON.stringify(assigned.body)).toBe(200);
+    return user;
+  }
+
+  it('the owner creates a SAML connection: 201 with the SP URLs, domains lower-cased and pending, member as default role', async () => {
     const domain = uniqueDomain('create');
     const res = await create(saml([domain.toUpperCase()], { jitProvisioning: true }));
     expect(res.status, JSON.stringify(res.body)).toBe(201);
@@ -97,7 +125,14 @@ describe('SSO connections API, discovery and ssoRequired', () => {
       tenantId: tenant.id,
       type: 'saml',
       name: 'Corp IdP',
-      domains: [domain],
+      domains: [
+        {
+          domain,
+          status: 'pending',
+          txtName: `_gatehouse-challenge.${domain}`,
+          txtValue: expect.stringMatching(/^gatehouse-domain-verification=[\w-]{43}$/),
+        },
+      ],
       jitProvisioning: true,
       defaultRoleIds: [await roleId(t, tenant.id, 'member')],
       attributeMapping: null,
@@ -198,24 +233,26 @@ describe('SSO connections API, discovery and ssoRequired', () => {
       expect(res.body.code).toBe('validation_failed');
     }
     expect(
-      (await t.http().get('/v1/sso/connections').set(admin.headers)).body.items
-        .map((c: { domains: string[] }) => c.domains)
-        .flat(),
+      (await t.http().get('/v1/sso/connections').set(admin.headers)).body.items.flatMap(
+        domainNames,
+      ),
     ).not.toContain(domain);
   });
 
-  it('a domain belongs to one connection of the whole instance: 409 conflict, in any tenant and any case', async () => {
+  it('a domain is claimed once in a tenant and verified by one tenant only: 409 conflict, in any case', async () => {
     const domain = uniqueDomain('taken');
     expect((await create(saml([domain]))).status).toBe(201);
-    for (const [body, headers] of [
-      [saml([domain.toUpperCase()]), admin.headers],
-      [oidc([`${domain}.`]), owner.headers],
-      [saml([uniqueDomain('free'), domain]), otherOwner.headers],
-    ] as const) {
-      const res = await create(body, headers);
+    for (const body of [saml([domain.toUpperCase()]), oidc([`${domain}.`])]) {
+      const res = await create(body);
       expect(res.status).toBe(409);
       expect(res.body.code).toBe('conflict');
     }
+    // Another tenant's pending claim blocks nobody; once a tenant proved the domain, it does.
+    await createVerified(saml([domain]), otherOwner);
+    const third = await userWithRole(t, await createTenant(t), 'owner');
+    const res = await create(saml([uniqueDomain('free'), domain]), third.headers);
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('conflict');
   });
 
   it('only those who manage SsoConnection may touch connections; members get 403, anonymous 401', async () => {
@@ -227,20 +264,28 @@ describe('SSO connections API, discovery and ssoRequired', () => {
   it('default roles must be the tenant’s and grantable by the caller', async () => {
     const ownerRole = await roleId(t, tenant.id, 'owner');
     const foreignRole = await roleId(t, other.id, 'member');
-    const escalate = await create(saml([uniqueDomain('esc')], { defaultRoleIds: [ownerRole] }));
+    // Someone the owner trusted with connections, who still holds less than the owner.
+    const manager = await ssoManager();
+    const escalate = await create(
+      saml([uniqueDomain('esc')], { defaultRoleIds: [ownerRole] }),
+      manager.headers,
+    );
     expect(escalate.status).toBe(403);
     expect(escalate.body.code).toBe('forbidden');
     const viaGroups = await create(
       saml([uniqueDomain('esc')], {
         attributeMapping: { groups: 'g', groupRoles: [{ group: 'x', roleIds: [ownerRole] }] },
       }),
+      manager.headers,
     );
     expect(viaGroups.status).toBe(403);
     const foreign = await create(
       saml([uniqueDomain('foreign')], { defaultRoleIds: [foreignRole] }),
+      manager.headers,
     );
     expect(foreign.status).toBe(400);
     expect(foreign.body.errors[0].field).toBe('defaultRoleIds');
+    expect((await create(saml([uniqueDomain('mgr')]), manager.headers)).status).toBe(201);
     const byOwner = await create(
       saml([uniqueDomain('own')], { defaultRoleIds: [ownerRole] }),
       owner.headers,
@@ -267,7 +312,7 @@ describe('SSO connections API, discovery and ssoRequired', () => {
     const patched = await t
       .http()
       .patch(`/v1/sso/connections/${res.body.id}`)
-      .set(admin.headers)
+      .set(owner.headers)
       .send({ oidc: { clientSecret: 'rotated-secret-value' } });
     expect(patched.status).toBe(200);
     const answers = [
@@ -335,12 +380,11 @@ describe('SSO connections API, discovery and ssoRequired', () => {
 
   it('PATCH renames, replaces domains (freeing the old ones), rotates certificates; the type cannot change', async () => {
     const [oldDomain, newDomain] = [uniqueDomain('old'), uniqueDomain('new')];
-    const created = await create(saml([oldDomain]));
-    const id = created.body.id as string;
+    const { id } = await createVerified(saml([oldDomain]));
     const res = await t
       .http()
       .patch(`/v1/sso/connections/${id}`)
-      .set(admin.headers)
+      .set(owner.headers)
       .send({
         name: 'Renamed',
         domains: [newDomain],
@@ -348,17 +392,16 @@ describe('SSO connections API, discovery and ssoRequired', () => {
         saml: { certificate: rolloverKeys.certificate, additionalCertificates: [keys.certificate] },
       });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body).toMatchObject({
-      name: 'Renamed',
-      domains: [newDomain],
-      jitProvisioning: true,
-    });
+    expect(res.body).toMatchObject({ name: 'Renamed', jitProvisioning: true });
+    expect(res.body.domains).toEqual([
+      expect.objectContaining({ domain: newDomain, status: 'pending' }),
+    ]);
     expect(res.body.saml.certificate).toBe(rolloverKeys.certificate.trim());
     expect(res.body.saml.additionalCertificates).toEqual([keys.certificate.trim()]);
     expect(res.body.saml.idpEntityId).toBe('https://idp.corp.example');
-    expect((await create(saml([oldDomain]))).status).toBe(201);
+    await createVerified(saml([oldDomain]), otherOwner);
     expect(
-      (await t.http().patch(`/v1/sso/connections/${id}`).set(admin.headers).send({ type: 'oidc' }))
+      (await t.http().patch(`/v1/sso/connections/${id}`).set(owner.headers).send({ type: 'oidc' }))
         .status,
     ).toBe(400);
     expect(
@@ -366,7 +409,7 @@ describe('SSO connections API, discovery and ssoRequired', () => {
         await t
           .http()
           .patch(`/v1/sso/connections/${id}`)
-          .set(admin.headers)
+          .set(owner.headers)
           .send({ oidc: oidc([]).oidc })
       ).status,
     ).toBe(400);
@@ -380,8 +423,7 @@ describe('SSO connections API, discovery and ssoRequired', () => {
 
   it('DELETE answers 204, then 404; the domain is free again and linked identities go', async () => {
     const domain = uniqueDomain('gone');
-    const created = await create(saml([domain]));
-    const id = created.body.id as string;
+    const { id } = await createVerified(saml([domain]));
     const someone = await register(t, tenant.slug, `someone@${domain}`);
     await t.app
       .get(DataSource)
@@ -396,17 +438,17 @@ describe('SSO connections API, discovery and ssoRequired', () => {
         createdAt: new Date(),
         lastUsedAt: null,
       });
-    expect((await t.http().delete(`/v1/sso/connections/${id}`).set(admin.headers)).status).toBe(
+    expect((await t.http().delete(`/v1/sso/connections/${id}`).set(owner.headers)).status).toBe(
       204,
     );
     expect((await t.http().get(`/v1/sso/connections/${id}`).set(admin.headers)).status).toBe(404);
-    expect((await t.http().delete(`/v1/sso/connections/${id}`).set(admin.headers)).status).toBe(
+    expect((await t.http().delete(`/v1/sso/connections/${id}`).set(owner.headers)).status).toBe(
       404,
     );
     expect(
       await selectRows(t, 'user_identities', 'user_id = :id', { id: someone.user.id }),
     ).toHaveLength(0);
-    expect((await create(saml([domain]), otherOwner.headers)).status).toBe(201);
+    await createVerified(saml([domain]), otherOwner);
     expect((await auditEvents(t, 'sso.connection.deleted')).some((e) => e.target_id === id)).toBe(
       true,
     );
@@ -415,18 +457,18 @@ describe('SSO connections API, discovery and ssoRequired', () => {
   describe('POST /v1/sso/discover', () => {
     it('answers the connection and its login URL from the email domain, in any case', async () => {
       const domain = uniqueDomain('disc');
-      const created = await create(saml([domain]));
+      const created = await createVerified(saml([domain]));
       const res = await t
         .http()
         .post('/v1/sso/discover')
         .send({ email: `Ada@${domain.toUpperCase()}` });
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ connectionId: created.body.id, loginUrl: created.body.loginUrl });
+      expect(res.body).toEqual({ connectionId: created.id, loginUrl: created.loginUrl });
     });
 
     it('404 when no connection serves the domain (no parent-domain match); 400 for a non-email', async () => {
       const domain = uniqueDomain('parent');
-      expect((await create(saml([domain]))).status).toBe(201);
+      await createVerified(saml([domain]));
       expect(
         (
           await t
@@ -447,7 +489,7 @@ describe('SSO connections API, discovery and ssoRequired', () => {
       const suspended = await createTenant(t);
       const suspendedOwner = await userWithRole(t, suspended, 'owner');
       const domain = uniqueDomain('susp');
-      expect((await create(saml([domain]), suspendedOwner.headers)).status).toBe(201);
+      await createVerified(saml([domain]), suspendedOwner);
       await updateRow(t, 'tenants', suspended.id, { status: 'suspended' });
       expect(
         (
@@ -465,7 +507,7 @@ describe('SSO connections API, discovery and ssoRequired', () => {
       const strict = await createTenant(t, { settings: { ssoRequired: true } });
       const strictOwner = await userWithRole(t, strict, 'owner');
       const domain = uniqueDomain('strict');
-      const connection = await create(saml([domain]), strictOwner.headers);
+      const connection = await createVerified(saml([domain]), strictOwner);
       const employee = await register(t, strict.slug, `employee@${domain}`);
 
       for (const email of [employee.user.email, `nobody@${domain}`]) {
@@ -476,8 +518,8 @@ describe('SSO connections API, discovery and ssoRequired', () => {
         expect(res.status).toBe(403);
         expect(res.body).toMatchObject({
           code: 'sso_required',
-          connectionId: connection.body.id,
-          loginUrl: connection.body.loginUrl,
+          connectionId: connection.id,
+          loginUrl: connection.loginUrl,
         });
         // Same answer whether the account exists or the password is right: nothing to enumerate.
         const wrong = await t
@@ -498,7 +540,7 @@ describe('SSO connections API, discovery and ssoRequired', () => {
       const relaxed = await createTenant(t);
       const relaxedOwner = await userWithRole(t, relaxed, 'owner');
       const domain = uniqueDomain('relaxed');
-      expect((await create(saml([domain]), relaxedOwner.headers)).status).toBe(201);
+      await createVerified(saml([domain]), relaxedOwner);
       const user = await register(t, relaxed.slug, `user@${domain}`);
       await login(t, relaxed.slug, user.user.email);
       // A tenant that requires SSO, but for a domain served by another tenant's connection.

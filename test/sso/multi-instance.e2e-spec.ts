@@ -16,6 +16,8 @@ import {
   samlId,
   signAssertion,
 } from './support/saml-idp';
+import { createConnection } from './support/connections';
+import { TestDns } from './support/test-dns';
 import {
   codeOf,
   postAcs,
@@ -49,15 +51,15 @@ async function sharedDatabase(): Promise<TestDatabase> {
 async function samlConnection(
   t: TestApp,
   keys: IdpKeys,
+  dns: TestDns,
 ): Promise<{ connection: Connection; domain: string }> {
   const tenant = await createTenant(t);
   const owner = await userWithRole(t, tenant, 'owner');
   const domain = uniqueDomain('multi');
-  const res = await t
-    .http()
-    .post('/v1/sso/connections')
-    .set(owner.headers)
-    .send({
+  const connection = await createConnection(
+    t,
+    owner,
+    {
       type: 'saml',
       name: 'Multi',
       domains: [domain],
@@ -67,9 +69,10 @@ async function samlConnection(
         ssoUrl: 'https://idp.multi.example/sso',
         certificate: keys.certificate,
       },
-    });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return { connection: res.body as Connection, domain };
+    },
+    dns,
+  );
+  return { connection, domain };
 }
 
 function signedResponse(
@@ -104,20 +107,27 @@ describe('SAML state shared by several instances', () => {
   let keys: IdpKeys;
   let connection: Connection;
   let domain: string;
+  let dns: TestDns;
 
   beforeAll(async () => {
     keys = createIdpKeys();
     database = await sharedDatabase();
+    dns = await TestDns.start();
     // Like instances behind one load balancer: one database, and one Redis key space if any.
-    const env = { ...SSO_ENV, REDIS_KEY_PREFIX: `gh-test-${randomBytes(6).toString('hex')}:` };
+    const env = {
+      ...SSO_ENV,
+      ...dns.env,
+      REDIS_KEY_PREFIX: `gh-test-${randomBytes(6).toString('hex')}:`,
+    };
     one = await createTestApp({ env, database });
     two = await createTestApp({ env, database });
-    ({ connection, domain } = await samlConnection(one, keys));
+    ({ connection, domain } = await samlConnection(one, keys, dns));
   });
   afterAll(async () => {
     await one.close();
     await two.close();
     await database.drop();
+    await dns.close();
     removeIdpKeys();
   });
 
@@ -157,18 +167,23 @@ describe('SAML state shared by several instances', () => {
 describe('SAML with Redis configured but unreachable', () => {
   let t: TestApp;
   let keys: IdpKeys;
+  let dns: TestDns;
 
   beforeAll(async () => {
     keys = createIdpKeys();
-    t = await createTestApp({ env: { ...SSO_ENV, REDIS_URL: `redis://127.0.0.1:${CLOSED_PORT}` } });
+    dns = await TestDns.start();
+    t = await createTestApp({
+      env: { ...SSO_ENV, ...dns.env, REDIS_URL: `redis://127.0.0.1:${CLOSED_PORT}` },
+    });
   });
   afterAll(async () => {
     await t.close();
+    await dns.close();
     removeIdpKeys();
   });
 
   it('falls back to the database: logins work, replays are still refused', async () => {
-    const { connection, domain } = await samlConnection(t, keys);
+    const { connection, domain } = await samlConnection(t, keys, dns);
     const requestId = await startSamlLogin(t, connection.id);
     const xml = signedResponse(keys, connection, requestId, `c@${domain}`);
     expect((await postAcs(t, connection.id, xml)).status).toBe(302);

@@ -3,7 +3,9 @@ import type { Tenant } from '../../src/tenants/entities/tenant.entity';
 import { bearer, createTenant, register } from '../factories';
 import { createTestApp, type TestApp } from '../support/app';
 import { selectRows } from '../support/sql';
+import { createConnection } from './support/connections';
 import { TestOidcIdp } from './support/oidc-idp';
+import { TestDns } from './support/test-dns';
 import {
   APP_CALLBACK,
   auditEvents,
@@ -30,28 +32,28 @@ describe('enterprise OIDC connections (e2e with a local oidc-provider)', () => {
   let domain: string;
   let connection: Connection;
   let closedConnection: Connection;
+  let dns: TestDns;
 
   beforeAll(async () => {
-    t = await createTestApp({ env: SSO_ENV });
+    dns = await TestDns.start();
+    t = await createTestApp({ env: { ...SSO_ENV, ...dns.env } });
     idp = await TestOidcIdp.start();
     tenant = await createTenant(t);
     const owner = await userWithRole(t, tenant, 'owner');
     domain = uniqueDomain('oidc');
-    const create = async (clientId: string, domains: string[], jitProvisioning: boolean) => {
-      const res = await t
-        .http()
-        .post('/v1/sso/connections')
-        .set(owner.headers)
-        .send({
+    const create = (clientId: string, domains: string[], jitProvisioning: boolean) =>
+      createConnection(
+        t,
+        owner,
+        {
           type: 'oidc',
           name: 'Corp OIDC',
           domains,
           jitProvisioning,
           oidc: { issuer: idp.issuer, clientId, clientSecret: CLIENT_SECRET },
-        });
-      expect(res.status, JSON.stringify(res.body)).toBe(201);
-      return res.body as Connection;
-    };
+        },
+        dns,
+      );
     connection = await create('gatehouse-jit', [domain], true);
     closedConnection = await create('gatehouse-closed', [uniqueDomain('oidc-closed')], false);
     await idp.register(
@@ -71,6 +73,7 @@ describe('enterprise OIDC connections (e2e with a local oidc-provider)', () => {
   afterAll(async () => {
     await t.close();
     await idp.close();
+    await dns.close();
   });
 
   /** Starts a login at Gatehouse: the IdP URL and the browser's binding cookie. */

@@ -17,6 +17,8 @@ import {
   signResponse,
   signStandaloneAssertion,
 } from './support/saml-idp';
+import { createConnection as createVerifiedConnection } from './support/connections';
+import { TestDns } from './support/test-dns';
 import {
   auditEvents,
   codeOf,
@@ -52,9 +54,11 @@ describe('SAML ACS attacks', () => {
   let domainA: string;
   let domainB: string;
   let victim: { id: string; email: string };
+  let dns: TestDns;
 
   beforeAll(async () => {
-    t = await createTestApp({ env: SSO_ENV });
+    dns = await TestDns.start();
+    t = await createTestApp({ env: { ...SSO_ENV, ...dns.env } });
     keys = createIdpKeys('Shared IdP');
     attacker = createIdpKeys('Attacker');
     tenantA = await createTenant(t);
@@ -69,16 +73,16 @@ describe('SAML ACS attacks', () => {
   });
   afterAll(async () => {
     await t.close();
+    await dns.close();
     removeIdpKeys();
   });
 
   async function createConnection(tenant: Tenant, domain: string): Promise<Connection> {
     const owner = await userWithRole(t, tenant, 'owner');
-    const res = await t
-      .http()
-      .post('/v1/sso/connections')
-      .set(owner.headers)
-      .send({
+    return createVerifiedConnection(
+      t,
+      owner,
+      {
         type: 'saml',
         name: 'Shared IdP',
         domains: [domain],
@@ -88,9 +92,9 @@ describe('SAML ACS attacks', () => {
           ssoUrl: 'https://idp.shared.example/sso',
           certificate: keys.certificate,
         },
-      });
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    return res.body as Connection;
+      },
+      dns,
+    );
   }
 
   function assertionFor(

@@ -13,6 +13,8 @@ import {
   signAssertion,
   signResponse,
 } from './support/saml-idp';
+import { createConnection as createVerifiedConnection } from './support/connections';
+import { TestDns } from './support/test-dns';
 import {
   APP_CALLBACK,
   auditEvents,
@@ -41,7 +43,6 @@ interface Connection {
   acsUrl: string;
   metadataUrl: string;
   loginUrl: string;
-  domains: string[];
 }
 
 describe('SAML 2.0 SP-initiated login (e2e with a signing test IdP)', () => {
@@ -51,9 +52,11 @@ describe('SAML 2.0 SP-initiated login (e2e with a signing test IdP)', () => {
   let owner: Awaited<ReturnType<typeof userWithRole>>;
   let jit: Connection;
   let domain: string;
+  let dns: TestDns;
 
   beforeAll(async () => {
-    t = await createTestApp({ env: SSO_ENV });
+    dns = await TestDns.start();
+    t = await createTestApp({ env: { ...SSO_ENV, ...dns.env } });
     keys = createIdpKeys();
     tenant = await createTenant(t);
     owner = await userWithRole(t, tenant, 'owner');
@@ -62,18 +65,19 @@ describe('SAML 2.0 SP-initiated login (e2e with a signing test IdP)', () => {
   });
   afterAll(async () => {
     await t.close();
+    await dns.close();
     removeIdpKeys();
   });
 
+  /** A connection made by an owner, its domains proven through the test DNS. */
   async function createConnection(
     body: Record<string, unknown>,
     headers = owner.headers,
   ): Promise<Connection> {
-    const res = await t
-      .http()
-      .post('/v1/sso/connections')
-      .set(headers)
-      .send({
+    return createVerifiedConnection(
+      t,
+      { headers },
+      {
         type: 'saml',
         name: 'Acme IdP',
         saml: {
@@ -82,9 +86,9 @@ describe('SAML 2.0 SP-initiated login (e2e with a signing test IdP)', () => {
           certificate: keys.certificate,
         },
         ...body,
-      });
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    return res.body as Connection;
+      },
+      dns,
+    );
   }
 
   /** What a well-behaved IdP answers to the AuthnRequest `requestId`. */

@@ -30,6 +30,10 @@ export class OneTimeCode {
   @Column({ type: 'varchar', length: 16 })
   method!: string;
 
+  /** The SSO connection of the login; carried into the session the code opens. */
+  @UuidColumn({ nullable: true })
+  ssoConnectionId!: string | null;
+
   @TimestampColumn()
   createdAt!: Date;
 

@@ -8,6 +8,7 @@ import { User } from '../../users/entities/user.entity';
  */
 @Entity('sessions')
 @Index('ix_sessions_user', ['userId'])
+@Index('ix_sessions_sso_connection_id', ['ssoConnectionId'])
 export class Session {
   @UuidPrimaryColumn()
   id!: string;
@@ -25,6 +26,10 @@ export class Session {
   /** How the user proved who they are: password, mfa, social, sso, oauth. */
   @Column({ type: 'varchar', length: 16 })
   method!: string;
+
+  /** The SSO connection the user came through: a change of its trust ends the session. */
+  @UuidColumn({ nullable: true })
+  ssoConnectionId!: string | null;
 
   @Column({ type: 'varchar', length: 64, nullable: true })
   ip!: string | null;

@@ -35,7 +35,12 @@ export class OneTimeCodeService {
     @InjectRepository(User) private readonly users: Repository<User>,
   ) {}
 
-  async issue(user: { id: string; tenantId: string }, method: OneTimeCodeMethod): Promise<string> {
+  /** `connectionId`: the SSO connection the user came through, which the session will remember. */
+  async issue(
+    user: { id: string; tenantId: string },
+    method: OneTimeCodeMethod,
+    options: { connectionId?: string } = {},
+  ): Promise<string> {
     const code = randomSecret();
     const now = new Date();
     await this.codes.insert({
@@ -44,6 +49,7 @@ export class OneTimeCodeService {
       tenantId: user.tenantId,
       userId: user.id,
       method,
+      ssoConnectionId: options.connectionId ?? null,
       createdAt: now,
       expiresAt: new Date(now.getTime() + ONE_TIME_CODE_TTL_MS),
       usedAt: null,
@@ -87,9 +93,21 @@ export class OneTimeCodeService {
       { id: row.userId, tenantId: row.tenantId },
       row.method as OneTimeCodeMethod,
       client,
+      { ssoConnectionId: row.ssoConnectionId },
     );
     await this.codes.update({ id: row.id }, { sessionId });
     return pair;
+  }
+
+  /**
+   * Unredeemed codes of an SSO connection whose trust changed: what the old settings vouched for
+   * must not open a session after the change.
+   */
+  async withdrawForConnection(connectionId: string): Promise<void> {
+    await this.codes.update(
+      { ssoConnectionId: connectionId, usedAt: IsNull(), expiresAt: MoreThan(new Date()) },
+      { expiresAt: new Date() },
+    );
   }
 
   private async onReplay(row: OneTimeCode): Promise<void> {

@@ -87,11 +87,12 @@ export class SessionService {
     return (await this.open(user, method, client)).pair;
   }
 
-  /** `start()`, also answering the new session's id. */
+  /** `start()`, also answering the new session's id; `ssoConnectionId` for an SSO login. */
   async open(
     user: { id: string; tenantId: string },
     method: SessionMethod,
     client: ClientInfo,
+    options: { ssoConnectionId?: string | null } = {},
   ): Promise<{ pair: TokenPair; sessionId: string }> {
     const now = new Date();
     const session = Object.assign(new Session(), {
@@ -99,6 +100,7 @@ export class SessionService {
       tenantId: user.tenantId,
       userId: user.id,
       method,
+      ssoConnectionId: options.ssoConnectionId ?? null,
       ip: client.ip,
       userAgent: client.userAgent,
       createdAt: now,
@@ -195,8 +197,21 @@ export class SessionService {
 
   /** Revokes every live session of a user, or all but one; answers how many. */
   async revokeAllOfUser(userId: string, reason: string, exceptSessionId?: string): Promise<number> {
+    return this.revokeWhere({ userId }, reason, exceptSessionId);
+  }
+
+  /** Revokes every live session opened through an SSO connection; answers how many. */
+  async revokeAllOfSsoConnection(connectionId: string, reason: string): Promise<number> {
+    return this.revokeWhere({ ssoConnectionId: connectionId }, reason);
+  }
+
+  private async revokeWhere(
+    where: { userId: string } | { ssoConnectionId: string },
+    reason: string,
+    exceptSessionId?: string,
+  ): Promise<number> {
     const live = await this.sessions.find({
-      where: { userId, revokedAt: IsNull() },
+      where: { ...where, revokedAt: IsNull() },
       select: { id: true },
     });
     const ids = live.map((session) => session.id).filter((id) => id !== exceptSessionId);

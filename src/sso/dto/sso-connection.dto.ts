@@ -153,7 +153,8 @@ class ConnectionFieldsDto {
   @ApiProperty({
     type: [String],
     example: ['acme.com'],
-    description: 'Email domains this connection serves; unique across all tenants',
+    description:
+      'Email domains this connection claims; each serves once verified by DNS, and one tenant only can verify a domain',
   })
   @IsArray()
   @ArrayMaxSize(50)
@@ -287,6 +288,26 @@ export class OidcSettingsResponseDto {
   scopes!: string[];
 }
 
+export class SsoDomainDto {
+  @ApiProperty({ example: 'acme.com' })
+  domain!: string;
+
+  @ApiProperty({
+    enum: ['pending', 'verified'],
+    description: 'Only verified domains serve discovery, JIT provisioning and linking by email',
+  })
+  status!: 'pending' | 'verified';
+
+  @ApiProperty({
+    example: '_gatehouse-challenge.acme.com',
+    description: 'Where to publish the TXT record',
+  })
+  txtName!: string;
+
+  @ApiProperty({ description: 'The TXT record value that proves the domain' })
+  txtValue!: string;
+}
+
 export class SsoConnectionDto {
   @ApiProperty({ format: 'uuid' })
   id!: string;
@@ -300,8 +321,8 @@ export class SsoConnectionDto {
   @ApiProperty()
   name!: string;
 
-  @ApiProperty({ type: [String] })
-  domains!: string[];
+  @ApiProperty({ type: [SsoDomainDto] })
+  domains!: SsoDomainDto[];
 
   @ApiProperty()
   jitProvisioning!: boolean;

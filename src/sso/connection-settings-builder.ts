@@ -1,0 +1,182 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, type Repository } from 'typeorm';
+import type { Principal } from '../auth/principal/principal';
+import { rulesOfRole } from '../auth/principal/principal.service';
+import { SecretBox } from '../common/crypto/secret-box';
+import { AppError, type FieldError } from '../common/errors/app-error';
+import { Role } from '../roles/entities/role.entity';
+import { assertGrantable } from '../roles/privilege';
+import { assertUpstreamUrl } from './connection-settings';
+import type {
+  AttributeMappingDto,
+  OidcSettingsDto,
+  SamlSettingsDto,
+} from './dto/sso-connection.dto';
+import type {
+  AttributeMapping,
+  OidcSettings,
+  SamlSettings,
+} from './entities/sso-connection.entity';
+import { normaliseCertificate } from './saml/certificates';
+import { parseIdpMetadata } from './saml/idp-metadata';
+
+const DEFAULT_OIDC_SCOPES = ['openid', 'email', 'profile'];
+
+export function clientSecretContext(connectionId: string): string {
+  return `sso.oidc.client-secret:${connectionId}`;
+}
+
+/**
+ * Turns the settings of a connection as an admin sent them into what is stored: IdP metadata
+ * parsed, certificates normalised, upstream URLs checked, the OIDC client secret sealed, and
+ * roles a JIT login hands out checked against what the caller may grant.
+ */
+@Injectable()
+export class ConnectionSettingsBuilder {
+  constructor(
+    private readonly secrets: SecretBox,
+    @InjectRepository(Role) private readonly roles: Repository<Role>,
+  ) {}
+
+  async samlSettings(input: SamlSettingsDto, current: SamlSettings | null): Promise<SamlSettings> {
+    if (input.metadataXml !== undefined) {
+      const others = (
+        ['idpEntityId', 'ssoUrl', 'certificate', 'additionalCertificates'] as const
+      ).filter((key) => input[key] !== undefined);
+      if (others.length > 0) {
+        throw fieldError('saml.metadataXml', `cannot be combined with ${others.join(', ')}`);
+      }
+      try {
+        const parsed = await parseIdpMetadata(input.metadataXml);
+        assertUpstreamUrl(parsed.ssoUrl);
+        return parsed;
+      } catch (error) {
+        throw fieldError('saml.metadataXml', (error as Error).message);
+      }
+    }
+    const errors: FieldError[] = [];
+    const idpEntityId = input.idpEntityId?.trim() ?? current?.idpEntityId;
+    if (!idpEntityId) errors.push({ field: 'saml.idpEntityId', message: 'is required' });
+    const ssoUrl = input.ssoUrl?.trim() ?? current?.ssoUrl;
+    if (!ssoUrl) errors.push({ field: 'saml.ssoUrl', message: 'is required' });
+    else {
+      try {
+        assertUpstreamUrl(ssoUrl);
+      } catch (error) {
+        errors.push({ field: 'saml.ssoUrl', message: (error as Error).message });
+      }
+    }
+    let primary = current?.certificates[0];
+    if (input.certificate !== undefined) {
+      try {
+        primary = normaliseCertificate(input.certificate);
+      } catch (error) {
+        errors.push({ field: 'saml.certificate', message: (error as Error).message });
+      }
+    }
+    if (!primary && input.certificate === undefined) {
+      errors.push({ field: 'saml.certificate', message: 'is required' });
+    }
+    let additional = current?.certificates.slice(1) ?? [];
+    if (input.additionalCertificates !== undefined) {
+      additional = [];
+      input.additionalCertificates.forEach((certificate, index) => {
+        try {
+          additional.push(normaliseCertificate(certificate));
+        } catch (error) {
+          errors.push({
+            field: `saml.additionalCertificates.${index}`,
+            message: (error as Error).message,
+          });
+        }
+      });
+    }
+    if (errors.length > 0 || !idpEntityId || !ssoUrl || !primary) throw AppError.validation(errors);
+    return { idpEntityId, ssoUrl, certificates: [...new Set([primary, ...additional])] };
+  }
+
+  oidcSettings(
+    connectionId: string,
+    input: OidcSettingsDto,
+    current: OidcSettings | null,
+  ): OidcSettings {
+    const errors: FieldError[] = [];
+    const issuer = input.issuer?.trim() ?? current?.issuer;
+    if (!issuer) errors.push({ field: 'oidc.issuer', message: 'is required' });
+    else {
+      try {
+        assertUpstreamUrl(issuer, { issuer: true });
+      } catch (error) {
+        errors.push({ field: 'oidc.issuer', message: (error as Error).message });
+      }
+    }
+    const clientId = input.clientId?.trim() ?? current?.clientId;
+    if (!clientId) errors.push({ field: 'oidc.clientId', message: 'is required' });
+    const clientSecretSealed =
+      input.clientSecret !== undefined
+        ? this.secrets.seal(input.clientSecret, clientSecretContext(connectionId))
+        : current?.clientSecretSealed;
+    if (!clientSecretSealed) errors.push({ field: 'oidc.clientSecret', message: 'is required' });
+    const scopes = input.scopes
+      ? [...new Set(input.scopes)]
+      : (current?.scopes ?? DEFAULT_OIDC_SCOPES);
+    if (!scopes.includes('openid'))
+      errors.push({ field: 'oidc.scopes', message: 'must include openid' });
+    if (errors.length > 0 || !issuer || !clientId || !clientSecretSealed) {
+      throw AppError.validation(errors);
+    }
+    return { issuer, clientId, clientSecretSealed, scopes };
+  }
+
+  async memberRoleIds(tenantId: string): Promise<string[]> {
+    const member = await this.roles.findOne({ where: { tenantId, name: 'member', builtIn: true } });
+    return member ? [member.id] : [];
+  }
+
+  /**
+   * Roles a JIT login will hand out must be roles of this tenant that the caller could grant
+   * directly: configuring a connection is no way around the privilege check.
+   */
+  async checkRoles(
+    auth: Principal,
+    defaultRoleIds: readonly string[],
+    mapping: AttributeMappingDto | undefined,
+  ): Promise<void> {
+    const wanted = new Set([
+      ...defaultRoleIds,
+      ...(mapping?.groupRoles ?? []).flatMap((entry) => entry.roleIds),
+    ]);
+    if (wanted.size === 0) return;
+    const found = await this.roles.find({
+      where: { tenantId: auth.tenant.id, id: In([...wanted]) },
+    });
+    if (found.length !== wanted.size) {
+      const known = new Set(found.map((role) => role.id));
+      const field = defaultRoleIds.some((id) => !known.has(id))
+        ? 'defaultRoleIds'
+        : 'attributeMapping.groupRoles';
+      throw fieldError(field, 'contains an unknown role');
+    }
+    assertGrantable(auth, found.flatMap(rulesOfRole));
+  }
+}
+
+export function fieldError(field: string, message: string): AppError {
+  return AppError.validation([{ field, message }]);
+}
+
+export function attributeMapping(input: AttributeMappingDto | undefined): AttributeMapping | null {
+  if (!input) return null;
+  const mapping: AttributeMapping = {};
+  if (input.email) mapping.email = input.email;
+  if (input.name) mapping.name = input.name;
+  if (input.groups) mapping.groups = input.groups;
+  if (input.groupRoles?.length) {
+    mapping.groupRoles = input.groupRoles.map((entry) => ({
+      group: entry.group,
+      roleIds: [...new Set(entry.roleIds)],
+    }));
+  }
+  return Object.keys(mapping).length > 0 ? mapping : null;
+}
