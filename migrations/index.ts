@@ -6,6 +6,7 @@ import { AccountLifecycle1764400500000 } from './1764400500000-account-lifecycle
 import { OAuthServer1764400600000 } from './1764400600000-oauth-server';
 import { FederationStates1764400700000 } from './1764400700000-federation-states';
 import { Sso1764400800000 } from './1764400800000-sso';
+import { FederatedLoginMfa1764401000000 } from './1764401000000-federated-login-mfa';
 
 /** Every migration, oldest first. Listed, not globbed, so tests and the CLI load the same set. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   OAuthServer1764400600000,
   FederationStates1764400700000,
   Sso1764400800000,
+  FederatedLoginMfa1764401000000,
 ] as const;
