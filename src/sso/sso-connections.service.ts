@@ -118,6 +118,7 @@ export class SsoConnectionsService {
       type: input.type,
       name: input.name.trim(),
       jitProvisioning: input.jitProvisioning ?? false,
+      idpEnforcesMfa: input.idpEnforcesMfa ?? false,
       defaultRoleIds: [...new Set(defaultRoleIds)],
       attributeMapping: attributeMapping(input.attributeMapping),
       saml,
@@ -166,6 +167,7 @@ export class SsoConnectionsService {
     const values = {
       name: input.name?.trim() ?? connection.name,
       jitProvisioning: input.jitProvisioning ?? connection.jitProvisioning,
+      idpEnforcesMfa: input.idpEnforcesMfa ?? connection.idpEnforcesMfa,
       defaultRoleIds: input.defaultRoleIds
         ? [...new Set(input.defaultRoleIds)]
         : connection.defaultRoleIds,
@@ -242,6 +244,7 @@ export class SsoConnectionsService {
       name: connection.name,
       domains: (connection.domains ?? []).map((row) => row.domain).sort(),
       jitProvisioning: connection.jitProvisioning,
+      idpEnforcesMfa: connection.idpEnforcesMfa,
       defaultRoleIds: connection.defaultRoleIds,
       attributeMapping: connection.attributeMapping,
       ...(connection.saml

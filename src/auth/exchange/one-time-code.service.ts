@@ -35,7 +35,15 @@ export class OneTimeCodeService {
     @InjectRepository(User) private readonly users: Repository<User>,
   ) {}
 
-  async issue(user: { id: string; tenantId: string }, method: OneTimeCodeMethod): Promise<string> {
+  /**
+   * `idpMfa`: an SSO login whose IdP showed a second factor on a connection marked
+   * `idpEnforcesMfa`; the redeem then does not ask the account's own.
+   */
+  async issue(
+    user: { id: string; tenantId: string },
+    method: OneTimeCodeMethod,
+    options: { idpMfa?: boolean } = {},
+  ): Promise<string> {
     const code = randomSecret();
     const now = new Date();
     await this.codes.insert({
@@ -48,6 +56,7 @@ export class OneTimeCodeService {
       expiresAt: new Date(now.getTime() + ONE_TIME_CODE_TTL_MS),
       usedAt: null,
       sessionId: null,
+      idpMfa: method === 'sso' && options.idpMfa === true,
     });
     return code;
   }
@@ -81,6 +90,7 @@ export class OneTimeCodeService {
       user,
       tenant,
       method: row.method as OneTimeCodeMethod,
+      idpMfa: row.idpMfa,
       client,
     });
     const { pair, sessionId } = await this.sessions.open(
