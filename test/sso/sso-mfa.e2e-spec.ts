@@ -168,6 +168,24 @@ describe('SSO logins meet the account’s MFA (SAML and OIDC)', () => {
     }
   });
 
+  it('SAML: an AuthnContext raised to MFA after signing is refused (401 sso_failed), never trusted', async () => {
+    await setIdpEnforcesMfa(saml, true);
+    try {
+      const reply = await samlLogin(
+        t,
+        saml,
+        keys,
+        samlUser.email,
+        PASSWORD_PROTECTED_TRANSPORT,
+        (xml) => xml.replace(PASSWORD_PROTECTED_TRANSPORT, REFEDS_MFA),
+      );
+      expect(reply.status).toBe(401);
+      expect(reply.body.code).toBe('sso_failed');
+    } finally {
+      await setIdpEnforcesMfa(saml, false);
+    }
+  });
+
   it('OIDC: an ID token without amr answers mfa_required; the mfaToken and a real TOTP finish it', async () => {
     idp.authentication.set('oidc-user', {});
     const mfaToken = expectChallenge(await exchange(await oidcLogin(t, idp, oidc, 'oidc-user')));

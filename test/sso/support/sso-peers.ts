@@ -89,6 +89,8 @@ export async function samlLogin(
   keys: IdpKeys,
   nameId: string,
   authnContextClassRef?: string,
+  /** Edits the signed response before it is posted (an attacker in the middle). */
+  tamper: (xml: string) => string = (xml) => xml,
 ) {
   const requestId = await startSamlLogin(t, connection.id);
   const assertion = buildAssertion({
@@ -105,7 +107,7 @@ export async function samlLogin(
     inResponseTo: requestId,
     body: assertion,
   });
-  return postAcs(t, connection.id, signAssertion(response, { keys }));
+  return postAcs(t, connection.id, tamper(signAssertion(response, { keys })));
 }
 
 /** A whole OIDC login as `accountId` at the test IdP, in one browser. Answers our callback's reply. */
