@@ -7,6 +7,7 @@ import { OAuthServer1764400600000 } from './1764400600000-oauth-server';
 import { FederationStates1764400700000 } from './1764400700000-federation-states';
 import { Sso1764400800000 } from './1764400800000-sso';
 import { SsoTrust1764400900000 } from './1764400900000-sso-trust';
+import { FederatedLoginMfa1764401000000 } from './1764401000000-federated-login-mfa';
 import { OAuthGrantOwners1764401100000 } from './1764401100000-oauth-grant-owners';
 import { AuditChainKeys1764401400000 } from './1764401400000-audit-chain-keys';
 
@@ -21,6 +22,7 @@ export const MIGRATIONS = [
   FederationStates1764400700000,
   Sso1764400800000,
   SsoTrust1764400900000,
+  FederatedLoginMfa1764401000000,
   OAuthGrantOwners1764401100000,
   AuditChainKeys1764401400000,
 ] as const;

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { renderActionMail } from '../mail/action-mail.template';
+import { renderActionMail, renderNoticeMail } from '../mail/action-mail.template';
 import type { MailMessage } from '../mail/mail.service';
+import type { LinkedIdentity } from '../users/user-identities.service';
 
 export interface MailRecipient {
   email: string;
@@ -96,6 +97,38 @@ export class AccountMails {
       }),
     };
   }
+
+  /**
+   * A new way into the account (a provider or SSO identity linked at login). It names what and
+   * when, carries no link and no secret, and says what to do if the holder did not add it.
+   */
+  signInMethodAdded(to: MailRecipient, tenant: MailTenant, link: LinkedIdentity): MailMessage {
+    const what =
+      link.method === 'sso'
+        ? `single sign-on through "${link.label}"`
+        : `sign-in with ${link.label}`;
+    return {
+      kind: 'sign_in_method_added',
+      to: to.email,
+      subject: `A new sign-in method was added to your ${tenant.name} account`,
+      ...renderNoticeMail({
+        paragraphs: [
+          greeting(to),
+          `A new sign-in method was added to your ${tenant.name} account: ${what}, on ${utc(link.linkedAt)}.`,
+          'From now on it signs you in to this account.',
+        ],
+        footer: [
+          'If this was you, there is nothing to do.',
+          'If it was not you, sign in with your password, remove this method from your sign-in methods, change your password, and tell your administrator.',
+        ],
+      }),
+    };
+  }
+}
+
+/** `2026-12-07 21:40 UTC`: unambiguous whatever the reader's zone. */
+function utc(at: Date): string {
+  return `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
 function greeting(to: MailRecipient): string {

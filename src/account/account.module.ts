@@ -11,6 +11,7 @@ import { UserAccountsModule } from '../users/user-accounts.module';
 import { UserInvitations } from '../users/user-invitations';
 import { AccountMails } from './account-mails';
 import { BackgroundTasks } from './background-tasks';
+import { SignInMethodNotices } from './sign-in-method-notices';
 import { EmailVerificationController } from './email-verification/email-verification.controller';
 import { EmailVerificationPolicy } from './email-verification/email-verification.policy';
 import { EmailVerificationService } from './email-verification/email-verification.service';
@@ -47,6 +48,7 @@ import { ActionTokenService } from './tokens/action-token.service';
   providers: [
     AccountMails,
     BackgroundTasks,
+    SignInMethodNotices,
     ActionTokenService,
     PasswordLinksService,
     PasswordService,

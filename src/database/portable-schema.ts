@@ -42,7 +42,12 @@ export class PortableSchema {
   }
 
   boolean(name: string, options: Partial<TableColumnOptions> = {}): TableColumnOptions {
-    return { name, type: 'boolean', ...options };
+    // SQLite reads a boolean default back as 0/1, which is how the entity side normalises it.
+    const fallback =
+      typeof options.default === 'boolean' && !this.postgres
+        ? { default: options.default ? 1 : 0 }
+        : {};
+    return { name, type: 'boolean', ...options, ...fallback };
   }
 
   integer(name: string, options: Partial<TableColumnOptions> = {}): TableColumnOptions {

@@ -32,13 +32,22 @@ export function escapeHtml(value: string): string {
  * mail is secret.
  */
 export function renderActionMail(content: ActionMailContent): RenderedMail {
-  const text = [
-    ...content.paragraphs,
-    '',
-    `${content.action}: ${content.link}`,
-    '',
-    ...content.footer,
-  ]
+  return render(content.paragraphs, content.footer, content);
+}
+
+/** A mail that only informs (a new sign-in method, say): the same layout, with no link at all. */
+export function renderNoticeMail(
+  content: Pick<ActionMailContent, 'paragraphs' | 'footer'>,
+): RenderedMail {
+  return render(content.paragraphs, content.footer, null);
+}
+
+function render(
+  paragraphs: readonly string[],
+  footer: readonly string[],
+  call: { action: string; link: string } | null,
+): RenderedMail {
+  const text = [...paragraphs, '', ...(call ? [`${call.action}: ${call.link}`, ''] : []), ...footer]
     .join('\n')
     .concat('\n');
   const paragraph = (line: string, style = 'margin:0 0 16px'): string =>
@@ -47,11 +56,13 @@ export function renderActionMail(content: ActionMailContent): RenderedMail {
     '<!doctype html>',
     '<html><body style="font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;color:#1f2933">',
     '<div style="max-width:560px;margin:0 auto;padding:24px">',
-    ...content.paragraphs.map((line) => paragraph(line)),
-    `<p style="margin:24px 0"><a href="${escapeHtml(content.link)}" style="background:#1f4fd1;color:#ffffff;padding:12px 20px;border-radius:4px;text-decoration:none;display:inline-block">${escapeHtml(content.action)}</a></p>`,
-    ...content.footer.map((line) =>
-      paragraph(line, 'margin:0 0 12px;color:#52606d;font-size:13px'),
-    ),
+    ...paragraphs.map((line) => paragraph(line)),
+    ...(call
+      ? [
+          `<p style="margin:24px 0"><a href="${escapeHtml(call.link)}" style="background:#1f4fd1;color:#ffffff;padding:12px 20px;border-radius:4px;text-decoration:none;display:inline-block">${escapeHtml(call.action)}</a></p>`,
+        ]
+      : []),
+    ...footer.map((line) => paragraph(line, 'margin:0 0 12px;color:#52606d;font-size:13px')),
     '</div></body></html>',
   ].join('\n');
   return { text, html };

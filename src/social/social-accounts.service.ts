@@ -21,11 +21,12 @@ export interface SocialSignIn {
 }
 
 /**
- * The account a provider identity signs into (SPEC §13):
+ * The account a provider identity signs into (SPEC §13, §14):
  * 1. the user the identity (tenant, provider, subject) is already linked to;
- * 2. else the tenant's account with the same email, linked now, but only when the provider
- *    asserts the email is verified: otherwise anyone who can create a provider account with
- *    someone else's address would sign into theirs (409 `account_exists` instead);
+ * 2. else the tenant's account with the same email, linked now (audited, and mailed to its
+ *    holder), but only when the provider asserts the email is verified and the account's own
+ *    email is verified too: otherwise `account_exists` (someone else's provider account, or
+ *    an account someone registered with an address they do not own);
  * 3. else a new member account without a password, `emailVerified` as the provider says, if
  *    the tenant allows sign-up (never the root tenant).
  */
@@ -75,6 +76,13 @@ export class SocialAccountsService {
           userId: existing.id,
         });
       }
+      // Pre-account takeover (review F6): whoever registered an address they do not own keeps
+      // its password; linking would hand them what the mailbox's owner then puts there.
+      if (!existing.emailVerified) {
+        throw new SocialLoginFailure('account_exists', 'account_not_verified', {
+          userId: existing.id,
+        });
+      }
       assertActive(existing);
       const linked = await this.transactions.run((manager) =>
         this.identities.link(manager, {
@@ -85,6 +93,13 @@ export class SocialAccountsService {
           email: profile.email,
         }),
       );
+      await this.identities.announceLinked(existing, {
+        identityId: linked.id,
+        provider,
+        method: 'social',
+        label: providerLabel(provider),
+        linkedAt: linked.createdAt,
+      });
       return { user: existing, outcome: 'linked', identityId: linked.id };
     }
 
@@ -116,6 +131,12 @@ export class SocialAccountsService {
     await this.accounts.announceCreated(user, 'social');
     return { user, outcome: 'created', identityId };
   }
+}
+
+const PROVIDER_LABELS: Readonly<Record<string, string>> = { google: 'Google', github: 'GitHub' };
+
+function providerLabel(provider: string): string {
+  return PROVIDER_LABELS[provider] ?? provider;
 }
 
 function assertActive(user: User): void {

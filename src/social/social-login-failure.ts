@@ -13,7 +13,10 @@ export type SocialLoginError =
   | 'login_failed'
   /** The provider gave no email address. */
   | 'email_required'
-  /** SPEC §13: an account has this email and the provider does not say it is verified. */
+  /**
+   * SPEC §13, §14: an account has this email, and the provider does not say it is verified or
+   * the account's own email is not verified: the user signs in and links from there.
+   */
   | 'account_exists'
   /** No account yet and the tenant does not allow sign-up. */
   | 'signup_disabled'

@@ -33,3 +33,14 @@ export function withQuery(redirectUri: string, params: Record<string, string>): 
   for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
   return url.toString();
 }
+
+/** What the app reads from our redirect: never one the app's own query brought along. */
+const RESULT_PARAMETERS = ['code', 'error', 'error_description'];
+
+/** The app's redirect URI with a login's `error` (its own query kept, minus result parameters). */
+export function withError(redirectUri: string, error: string): string {
+  const url = new URL(redirectUri);
+  for (const name of RESULT_PARAMETERS) url.searchParams.delete(name);
+  url.searchParams.set('error', error);
+  return url.toString();
+}

@@ -15,6 +15,7 @@ export function connectionView(publicUrl: string, connection: SsoConnection): Ss
       .map(domainView)
       .sort((a, b) => a.domain.localeCompare(b.domain)),
     jitProvisioning: connection.jitProvisioning,
+    idpEnforcesMfa: connection.idpEnforcesMfa,
     defaultRoleIds: connection.defaultRoleIds,
     attributeMapping: connection.attributeMapping,
     ...(connection.saml

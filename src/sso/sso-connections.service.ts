@@ -117,6 +117,7 @@ export class SsoConnectionsService {
       type: input.type,
       name: input.name.trim(),
       jitProvisioning: input.jitProvisioning ?? false,
+      idpEnforcesMfa: input.idpEnforcesMfa ?? false,
       defaultRoleIds: [...new Set(defaultRoleIds)],
       attributeMapping: attributeMapping(input.attributeMapping),
       saml,
@@ -165,6 +166,7 @@ export class SsoConnectionsService {
     const values = {
       name: input.name?.trim() ?? connection.name,
       jitProvisioning: input.jitProvisioning ?? connection.jitProvisioning,
+      idpEnforcesMfa: input.idpEnforcesMfa ?? connection.idpEnforcesMfa,
       defaultRoleIds: input.defaultRoleIds
         ? [...new Set(input.defaultRoleIds)]
         : connection.defaultRoleIds,

@@ -11,10 +11,10 @@ import { TenantDirectory } from '../tenants/tenant-directory.service';
 import { User } from '../users/entities/user.entity';
 import { UserAccountsService } from '../users/user-accounts.service';
 import { UserIdentitiesService } from '../users/user-identities.service';
-import { withQuery } from './app-redirect';
+import { withError, withQuery } from './app-redirect';
 import { emailDomain } from './connection-settings';
 import type { LoadedConnection } from './sso-connections.service';
-import { SsoRefusal } from './sso-refusal';
+import { SsoAccountExists, SsoRefusal } from './sso-refusal';
 
 /** What an IdP asserted about the user, once its answer passed every check of its protocol. */
 export interface AssertedIdentity {
@@ -26,6 +26,11 @@ export interface AssertedIdentity {
   emailVerified: boolean;
   name: string | null;
   groups: string[];
+  /**
+   * The signed answer shows a second factor (SAML AuthnContextClassRef, OIDC `amr`/`acr`). It
+   * counts only on a connection an owner marked `idpEnforcesMfa`.
+   */
+  mfa: boolean;
 }
 
 const REFUSED_DETAIL = 'The single sign-on answer was refused.';
@@ -33,7 +38,8 @@ const MAX_SUBJECT_LENGTH = 255;
 
 /**
  * The end of every SSO login, whatever the protocol: find the user by the connection's subject,
- * else link the account with the asserted email in the connection's tenant, else create it
+ * else link the account with the asserted email in the connection's tenant (only a verified
+ * account; audited and mailed to its holder), else create it
  * (JIT); refuse disabled users and suspended tenants; issue the one-time code for the app's
  * redirect URI. A connection only ever signs users into its own tenant: every lookup and every
  * account it creates carries `connection.tenantId`.
@@ -65,6 +71,11 @@ export class SsoLoginService {
             'invalid_response',
             error instanceof Error ? error.message : String(error),
           );
+    this.recordRefusal(connection, refusal);
+    return new AppError(401, ErrorCode.SsoFailed, { detail: REFUSED_DETAIL });
+  }
+
+  private recordRefusal(connection: LoadedConnection, refusal: SsoRefusal): void {
     this.logger.warn(
       `SSO answer refused for connection ${connection.id}: ${refusal.reason} (${refusal.message.slice(0, 200)})`,
     );
@@ -79,7 +90,6 @@ export class SsoLoginService {
       },
       metadata: { connectionId: connection.id, protocol: connection.type, reason: refusal.reason },
     });
-    return new AppError(401, ErrorCode.SsoFailed, { detail: REFUSED_DETAIL });
   }
 
   /** Signs the asserted user in; answers where to send the browser (`redirect_uri?code=`). */
@@ -92,6 +102,10 @@ export class SsoLoginService {
     try {
       result = await this.resolveUser(connection, asserted);
     } catch (error) {
+      if (error instanceof SsoAccountExists) {
+        this.recordRefusal(connection, error);
+        return withError(redirectUri, 'account_exists');
+      }
       if (error instanceof SsoRefusal) throw this.refusal(connection, error);
       throw error;
     }
@@ -99,7 +113,19 @@ export class SsoLoginService {
     if (result.identityId) await this.identities.touch(result.identityId, asserted.email);
     await this.users.update({ id: user.id }, { lastLoginAt: new Date() });
     if (result.provisioned) await this.accounts.announceCreated(user, 'sso');
-    const code = await this.codes.issue(user, 'sso', { connectionId: connection.id });
+    if (result.linked && result.identityId) {
+      await this.identities.announceLinked(user, {
+        identityId: result.identityId,
+        provider: providerOf(connection.id),
+        method: 'sso',
+        label: connection.name,
+        linkedAt: new Date(),
+      });
+    }
+    // The account's MFA is met by the IdP only where an owner vouched for the IdP's MFA and its
+    // signed answer shows it (review F2); otherwise the exchange asks for the user's own factor.
+    const idpMfa = connection.idpEnforcesMfa && asserted.mfa;
+    const code = await this.codes.issue(user, 'sso', { connectionId: connection.id, idpMfa });
     this.audit.record({
       action: 'auth.sso.login',
       outcome: 'success',
@@ -111,6 +137,7 @@ export class SsoLoginService {
         protocol: connection.type,
         provisioned: result.provisioned,
         linked: result.linked,
+        idpMfa,
       },
     });
     return withQuery(redirectUri, { code });
@@ -153,6 +180,9 @@ export class SsoLoginService {
     if (existing) {
       if (!asserted.emailVerified)
         throw new SsoRefusal('email_not_verified', 'email_not_verified', existing.id);
+      // Pre-account takeover (review F6): an unverified account may belong to whoever
+      // registered the address first; the holder verifies it, signs in, and links from there.
+      if (!existing.emailVerified) throw new SsoAccountExists(existing.id);
       assertActive(existing);
       const linked = await this.linkOrRefuse(() =>
         this.transactions.run((manager) =>

@@ -14,3 +14,15 @@ export class SsoRefusal extends Error {
     this.name = 'SsoRefusal';
   }
 }
+
+/**
+ * The asserted email belongs to an account whose own email is not verified: it may have been
+ * registered by someone who does not own the address (pre-account takeover, review F6). As in
+ * the social flow, the app learns `error=account_exists` on its redirect URI, not a 401.
+ */
+export class SsoAccountExists extends SsoRefusal {
+  constructor(userId: string) {
+    super('account_not_verified', 'The account with this email is not verified', userId);
+    this.name = 'SsoAccountExists';
+  }
+}

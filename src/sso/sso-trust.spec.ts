@@ -4,6 +4,7 @@ import { changedTrustFields, TRUST_FIELDS, type TrustState } from './sso-trust';
 const BASE: TrustState = {
   domains: ['a.example', 'b.example'],
   jitProvisioning: false,
+  idpEnforcesMfa: false,
   defaultRoleIds: ['r1', 'r2'],
   attributeMapping: null,
   saml: { idpEntityId: 'https://idp', ssoUrl: 'https://idp/sso', certificates: ['c1'] },
@@ -25,12 +26,14 @@ describe('changedTrustFields', () => {
       ...BASE,
       domains: ['a.example'],
       jitProvisioning: true,
+      idpEnforcesMfa: true,
       attributeMapping: { email: 'mail' },
       saml: { ...BASE.saml!, certificates: ['c2', 'c1'] },
     };
     expect(changedTrustFields(BASE, after, false)).toEqual([
       'domains',
       'jitProvisioning',
+      'idpEnforcesMfa',
       'attributeMapping',
       'saml.certificates',
     ]);

@@ -15,6 +15,7 @@ import type {
 export const TRUST_FIELDS = [
   'domains',
   'jitProvisioning',
+  'idpEnforcesMfa',
   'defaultRoleIds',
   'attributeMapping',
   'saml.idpEntityId',
@@ -30,6 +31,8 @@ export type TrustField = (typeof TRUST_FIELDS)[number];
 export interface TrustState {
   domains: readonly string[];
   jitProvisioning: boolean;
+  /** Whether the IdP's signed MFA stands in for the account's own second factor. */
+  idpEnforcesMfa: boolean;
   defaultRoleIds: readonly string[];
   attributeMapping: AttributeMapping | null;
   saml: SamlSettings | null;
@@ -44,6 +47,7 @@ export function trustState(
   return {
     domains,
     jitProvisioning: settings.jitProvisioning,
+    idpEnforcesMfa: settings.idpEnforcesMfa,
     defaultRoleIds: settings.defaultRoleIds,
     attributeMapping: settings.attributeMapping,
     saml: settings.saml,
@@ -57,6 +61,7 @@ type ComparedField = Exclude<TrustField, 'oidc.clientSecret'>;
 const COMPARED: Readonly<Record<ComparedField, (state: TrustState) => unknown>> = {
   domains: (state) => [...state.domains].sort(),
   jitProvisioning: (state) => state.jitProvisioning,
+  idpEnforcesMfa: (state) => state.idpEnforcesMfa,
   defaultRoleIds: (state) => [...state.defaultRoleIds].sort(),
   attributeMapping: (state) => state.attributeMapping,
   'saml.idpEntityId': (state) => state.saml?.idpEntityId,

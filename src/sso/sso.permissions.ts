@@ -15,6 +15,7 @@ export const SSO_CONNECTION_SUBJECT = definePermissionSubject({
     'name',
     'domains',
     'jitProvisioning',
+    'idpEnforcesMfa',
     'defaultRoleIds',
     'attributeMapping',
     'saml',

@@ -5,9 +5,10 @@ import { totp } from '../account/support/helpers';
 import { createTestApp, type TestApp } from '../support/app';
 
 /**
- * The account's rules apply however the user got in: a social login is a first factor like a
- * password, so an MFA user still owes the second one; a tenant that requires verified emails
- * requires them of social accounts too. An enterprise IdP is trusted with its own MFA.
+ * The account's rules apply however the user got in: a social or SSO login is a first factor
+ * like a password, so an MFA user still owes the second one, unless the code records that the
+ * IdP showed MFA on a connection marked `idpEnforcesMfa` (SSO only); a tenant that requires
+ * verified emails requires them of social accounts too.
  */
 describe('account rules at the one-time-code exchange', () => {
   let t: TestApp;
@@ -16,8 +17,11 @@ describe('account rules at the one-time-code exchange', () => {
   });
   afterAll(() => t.close());
 
-  const codeFor = (user: { id: string; tenantId: string }, method: 'social' | 'sso') =>
-    t.app.get(OneTimeCodeService).issue(user, method);
+  const codeFor = (
+    user: { id: string; tenantId: string },
+    method: 'social' | 'sso',
+    options: { idpMfa?: boolean } = {},
+  ) => t.app.get(OneTimeCodeService).issue(user, method, options);
 
   it('a social login of an MFA user answers 401 mfa_required; the mfaToken and a TOTP code finish it', async () => {
     const account = await register(t, (await createTenant(t)).slug);
@@ -53,7 +57,7 @@ describe('account rules at the one-time-code exchange', () => {
     expect(me.body.user.id).toBe(account.user.id);
   });
 
-  it('an SSO login of an MFA user passes: the enterprise IdP is the authority', async () => {
+  async function mfaUser(): Promise<{ user: { id: string; tenantId: string }; secret: string }> {
     const account = await register(t, (await createTenant(t)).slug);
     const enrolled = await t
       .http()
@@ -65,11 +69,35 @@ describe('account rules at the one-time-code exchange', () => {
       .set(bearer(account.accessToken))
       .send({ code: totp(enrolled.body.secret) })
       .expect(200);
+    return { user: account.user, secret: enrolled.body.secret as string };
+  }
+
+  it('an SSO login of an MFA user answers 401 mfa_required like a password login (review F2)', async () => {
+    const { user } = await mfaUser();
     const res = await t
       .http()
       .post('/v1/auth/exchange')
-      .send({ code: await codeFor(account.user, 'sso') });
-    expect(res.status).toBe(200);
+      .send({ code: await codeFor(user, 'sso') });
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('mfa_required');
+    expect(res.body.mfaToken).toEqual(expect.any(String));
+    expect(res.body).not.toHaveProperty('accessToken');
+  });
+
+  it('an SSO code that records the IdP’s MFA opens the session; a social code never skips the challenge', async () => {
+    const { user } = await mfaUser();
+    const sso = await t
+      .http()
+      .post('/v1/auth/exchange')
+      .send({ code: await codeFor(user, 'sso', { idpMfa: true }) });
+    expect(sso.status, JSON.stringify(sso.body)).toBe(200);
+
+    const social = await t
+      .http()
+      .post('/v1/auth/exchange')
+      .send({ code: await codeFor(user, 'social', { idpMfa: true }) });
+    expect(social.status).toBe(401);
+    expect(social.body.code).toBe('mfa_required');
   });
 
   it('a tenant requiring verified emails refuses a social account whose email is not verified', async () => {

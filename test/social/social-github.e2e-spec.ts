@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTenant, register, uniqueEmail } from '../factories';
 import { createTestApp, type TestApp } from '../support/app';
-import { selectRows } from '../support/sql';
+import { selectRows, updateRow } from '../support/sql';
 import { Browser } from './support/browser';
 import {
   APP,
@@ -80,6 +80,7 @@ describe('social login with GitHub (a local OAuth 2.0 server)', () => {
   it('links to an existing account only through a verified primary email', async () => {
     const email = uniqueEmail('linked');
     const local = await register(t, tenant, email);
+    await updateRow(t, 'users', local.user.id, { emailVerified: true });
     githubUser([{ email, primary: true, verified: true }]);
     const { me } = await exchange(t, (await socialLogin(browser(), 'github', tenant)).code);
     expect(me.user.id).toBe(local.user.id);

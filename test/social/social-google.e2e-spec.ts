@@ -182,6 +182,7 @@ describe('social login with Google (a real local OpenID provider)', () => {
     it('a verified provider email links to the existing local account', async () => {
       const email = uniqueEmail('local');
       const local = await register(t, tenant, email);
+      await updateRow(t, 'users', local.user.id, { emailVerified: true });
       googleAccount(email.toUpperCase(), true);
       const { me } = await exchange(t, (await socialLogin(browser(), 'google', tenant)).code);
       expect(me.user.id).toBe(local.user.id);

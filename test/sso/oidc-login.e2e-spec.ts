@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tenant } from '../../src/tenants/entities/tenant.entity';
 import { bearer, createTenant, register } from '../factories';
 import { createTestApp, type TestApp } from '../support/app';
-import { selectRows } from '../support/sql';
+import { selectRows, updateRow } from '../support/sql';
 import { createConnection } from './support/connections';
 import { TestOidcIdp } from './support/oidc-idp';
 import { TestDns } from './support/test-dns';
@@ -195,10 +195,12 @@ describe('enterprise OIDC connections (e2e with a local oidc-provider)', () => {
 
   it('links an existing account when the IdP says the email is verified, and refuses when it does not', async () => {
     const verified = await register(t, tenant.slug, `linked.${Date.now()}@${domain}`);
+    await updateRow(t, 'users', verified.user.id, { emailVerified: true });
     idp.accounts.set('verified-user', { email: verified.user.email, email_verified: true });
     expect((await signIn('verified-user')).user.id).toBe(verified.user.id);
 
     const unverified = await register(t, tenant.slug, `unverified.${Date.now()}@${domain}`);
+    await updateRow(t, 'users', unverified.user.id, { emailVerified: true });
     idp.accounts.set('unverified-user', { email: unverified.user.email, email_verified: false });
     const before = await counts(t);
     const { authorizationUrl, cookie } = await start();

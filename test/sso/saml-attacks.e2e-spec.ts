@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tenant } from '../../src/tenants/entities/tenant.entity';
 import { bearer, createTenant, register } from '../factories';
 import { createTestApp, type TestApp } from '../support/app';
-import { selectRows } from '../support/sql';
+import { selectRows, updateRow } from '../support/sql';
 import {
   type AssertionOptions,
   buildAssertion,
@@ -70,6 +70,8 @@ describe('SAML ACS attacks', () => {
     connectionA = await createConnection(tenantA, domainA);
     connectionB = await createConnection(tenantB, domainB);
     victim = (await register(t, tenantA.slug, `admin@${domainA}`)).user;
+    // A verified account: SSO links no other (review F6).
+    await updateRow(t, 'users', victim.id, { emailVerified: true });
   });
   afterAll(async () => {
     await t.close();

@@ -254,6 +254,7 @@ describe('SAML 2.0 SP-initiated login (e2e with a signing test IdP)', () => {
   it('links an existing account of the tenant by email, and keeps the app’s query in the redirect', async () => {
     const email = `local.${Date.now()}@${domain}`;
     const local = await register(t, tenant.slug, email);
+    await updateRow(t, 'users', local.user.id, { emailVerified: true });
     const requestId = await startSamlLogin(t, jit.id, `${APP_CALLBACK}?state=app-state`);
     const res = await postAcs(
       t,
@@ -303,6 +304,7 @@ describe('SAML 2.0 SP-initiated login (e2e with a signing test IdP)', () => {
     expect(reasons).toContain('jit_disabled');
 
     const known = await register(t, tenant.slug, `known.${Date.now()}@${closedDomain}`);
+    await updateRow(t, 'users', known.user.id, { emailVerified: true });
     const { me } = await signIn(closed, known.user.email);
     expect(me.user.id).toBe(known.user.id);
   });

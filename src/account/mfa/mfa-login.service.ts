@@ -63,14 +63,15 @@ export class MfaLoginService implements LoginPolicy {
   }
 
   /**
-   * A social login is a first factor like a password: an MFA user still owes the second one,
-   * or taking over their Google account would be enough. An enterprise IdP is the tenant's own
-   * authority on how its people authenticate (its MFA included), so SSO logins pass.
+   * A social or SSO login is a first factor like a password: an MFA user still owes the second
+   * one, or whoever controls the provider, or may configure the connection, would be enough
+   * (review F2). The one exception: an owner marked the connection `idpEnforcesMfa` and the
+   * IdP's signed answer itself shows a second factor.
    */
   async afterFederatedLogin(login: FederatedLogin): Promise<void> {
-    if (login.method === 'social' && login.user.mfaEnabled) {
-      await this.challenge(login.user, login.tenant);
-    }
+    if (!login.user.mfaEnabled) return;
+    if (login.method === 'sso' && login.idpMfa) return;
+    await this.challenge(login.user, login.tenant);
   }
 
   /** Answers 401 `mfa_required` with a fresh single-use `mfaToken` for `POST /v1/auth/mfa/verify`. */

@@ -43,6 +43,13 @@ export class OneTimeCode {
   @TimestampColumn({ nullable: true })
   usedAt!: Date | null;
 
+  /**
+   * An SSO login whose connection is marked `idpEnforcesMfa` and whose signed answer showed a
+   * second factor (SAML AuthnContextClassRef, OIDC `amr`/`acr`): the account's own MFA is met.
+   */
+  @Column({ type: 'boolean', default: false })
+  idpMfa!: boolean;
+
   /** The session the redemption opened: revoked if the code is ever presented again. */
   @UuidColumn({ nullable: true })
   sessionId!: string | null;

@@ -35,11 +35,15 @@ export class OneTimeCodeService {
     @InjectRepository(User) private readonly users: Repository<User>,
   ) {}
 
-  /** `connectionId`: the SSO connection the user came through, which the session will remember. */
+  /**
+   * `connectionId`: the SSO connection the user came through, which the session will remember.
+   * `idpMfa`: an SSO login whose IdP showed a second factor on a connection marked
+   * `idpEnforcesMfa`; the redeem then does not ask the account's own.
+   */
   async issue(
     user: { id: string; tenantId: string },
     method: OneTimeCodeMethod,
-    options: { connectionId?: string } = {},
+    options: { connectionId?: string; idpMfa?: boolean } = {},
   ): Promise<string> {
     const code = randomSecret();
     const now = new Date();
@@ -54,6 +58,7 @@ export class OneTimeCodeService {
       expiresAt: new Date(now.getTime() + ONE_TIME_CODE_TTL_MS),
       usedAt: null,
       sessionId: null,
+      idpMfa: method === 'sso' && options.idpMfa === true,
     });
     return code;
   }
@@ -87,6 +92,7 @@ export class OneTimeCodeService {
       user,
       tenant,
       method: row.method as OneTimeCodeMethod,
+      idpMfa: row.idpMfa,
       client,
     });
     const { pair, sessionId } = await this.sessions.open(

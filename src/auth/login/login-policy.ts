@@ -27,6 +27,11 @@ export interface FederatedLogin {
   user: User;
   tenant: Tenant;
   method: 'social' | 'sso';
+  /**
+   * SSO only: the connection is marked `idpEnforcesMfa` by an owner and the IdP's signed answer
+   * showed a second factor. Always false for social logins.
+   */
+  idpMfa: boolean;
   client: ClientInfo;
 }
 

@@ -15,6 +15,9 @@ import {
 import { SSO_CONNECTION_TYPES, type SsoConnectionType } from '../entities/sso-connection.entity';
 import { UUID_PATTERN } from '../../common/pipes/parse-uuid.pipe';
 
+const IDP_ENFORCES_MFA =
+  'The IdP enforces MFA (default false): a login whose signed answer shows a second factor (SAML AuthnContextClassRef, OIDC amr "mfa" or an MFA acr) skips the account\'s own MFA challenge';
+
 const CERTIFICATE_MAX = 16_384;
 
 export class SamlSettingsDto {
@@ -167,6 +170,11 @@ class ConnectionFieldsDto {
   @IsBoolean()
   jitProvisioning?: boolean;
 
+  @ApiPropertyOptional({ description: IDP_ENFORCES_MFA })
+  @IsOptional()
+  @IsBoolean()
+  idpEnforcesMfa?: boolean;
+
   @ApiPropertyOptional({
     type: [String],
     format: 'uuid',
@@ -224,6 +232,11 @@ export class UpdateSsoConnectionDto {
   @IsOptional()
   @IsBoolean()
   jitProvisioning?: boolean;
+
+  @ApiPropertyOptional({ description: IDP_ENFORCES_MFA })
+  @IsOptional()
+  @IsBoolean()
+  idpEnforcesMfa?: boolean;
 
   @ApiPropertyOptional({ type: [String], format: 'uuid' })
   @IsOptional()
@@ -326,6 +339,9 @@ export class SsoConnectionDto {
 
   @ApiProperty()
   jitProvisioning!: boolean;
+
+  @ApiProperty({ description: IDP_ENFORCES_MFA })
+  idpEnforcesMfa!: boolean;
 
   @ApiProperty({ type: [String], format: 'uuid' })
   defaultRoleIds!: string[];

@@ -59,6 +59,13 @@ export class SsoConnection {
   @Column({ type: 'boolean' })
   jitProvisioning!: boolean;
 
+  /**
+   * The owner vouches that the IdP enforces MFA: a login whose signed answer shows a second
+   * factor then meets the account's own MFA. Off by default: the account's MFA applies.
+   */
+  @Column({ type: 'boolean', default: false })
+  idpEnforcesMfa!: boolean;
+
   @JsonColumn()
   defaultRoleIds!: string[];
 

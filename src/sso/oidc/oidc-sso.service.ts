@@ -6,6 +6,7 @@ import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-code';
 import { AppConfig } from '../../config/app-config';
 import { assertAllowedRedirect } from '../app-redirect';
+import { oidcShowsMfa } from '../idp-mfa';
 import { isLoopbackHttp } from '../connection-settings';
 import {
   clientSecretContext,
@@ -207,6 +208,8 @@ export class OidcSsoService {
           : typeof groups === 'string'
             ? [groups]
             : [],
+        // From the ID token only: userinfo is not signed and says nothing of the authentication.
+        mfa: oidcShowsMfa(claims),
       },
       redirectUri: transaction.redirectUri,
     };

@@ -10,6 +10,7 @@ import { type AssertedIdentity, SsoLoginService } from '../sso-login.service';
 import { SsoRefusal } from '../sso-refusal';
 import { SsoStateStore } from '../sso-state.store';
 import { ssoUrls } from '../sso-urls';
+import { samlShowsMfa } from '../idp-mfa';
 import { inspectSamlResponse } from './saml-response-inspector';
 import { readSignedAssertion, type SignedAssertion } from './signed-assertion';
 import { loadOnce } from '../../common/load-once';
@@ -229,6 +230,7 @@ export class SamlSsoService {
       groups: (mapping?.groups ? [mapping.groups] : GROUP_ATTRIBUTES).flatMap(
         (name) => assertion.attributes.get(name) ?? [],
       ),
+      mfa: samlShowsMfa(assertion.authnContextClasses),
     };
   }
 

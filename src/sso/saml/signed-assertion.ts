@@ -19,6 +19,8 @@ export interface SignedAssertion {
   }[];
   /** Attribute name → its text values. */
   attributes: Map<string, string[]>;
+  /** AuthnStatement/AuthnContext/AuthnContextClassRef values: how the IdP authenticated the user. */
+  authnContextClasses: string[];
 }
 
 /**
@@ -64,6 +66,13 @@ export async function readSignedAssertion(xml: string): Promise<SignedAssertion>
     }
   }
 
+  const authnContextClasses = childElements(root, NS.assertion, 'AuthnStatement')
+    .map((statement) => firstChild(statement, NS.assertion, 'AuthnContext'))
+    .map((context) =>
+      textOf(context ? firstChild(context, NS.assertion, 'AuthnContextClassRef') : null),
+    )
+    .filter((value): value is string => value !== null);
+
   return {
     id,
     issuer: textOf(firstChild(root, NS.assertion, 'Issuer')),
@@ -73,6 +82,7 @@ export async function readSignedAssertion(xml: string): Promise<SignedAssertion>
     nameIdFormat: nameIdElement?.getAttribute('Format') ?? null,
     bearerConfirmations,
     attributes,
+    authnContextClasses,
   };
 }
 

@@ -10,6 +10,12 @@ export interface AccountClaims {
   groups?: string[];
 }
 
+/** How the IdP says the user authenticated at sign-in: `amr` (RFC 8176) and `acr` in the ID token. */
+export interface AuthenticationContext {
+  amr?: string[];
+  acr?: string;
+}
+
 /**
  * A real OpenID provider (`oidc-provider`) on a free loopback port, standing in for an
  * enterprise IdP. Its clients are registered once the connections (and so their callback URLs)
@@ -17,6 +23,9 @@ export interface AccountClaims {
  */
 export class TestOidcIdp {
   readonly accounts = new Map<string, AccountClaims>();
+  /** Accounts that sign in with this `amr`/`acr`; others get neither. */
+  readonly authentication = new Map<string, AuthenticationContext>();
+  private provider: Provider | null = null;
   private handler: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
 
   private constructor(
@@ -43,7 +52,12 @@ export class TestOidcIdp {
       clients,
       jwks: { keys: [jwk] },
       cookies: { keys: ['test-idp-cookie-key-0123456789'] },
-      claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'groups'] },
+      // amr/acr in the openid scope: the ID token carries how the user authenticated.
+      claims: {
+        openid: ['sub', 'amr', 'acr'],
+        email: ['email', 'email_verified'],
+        profile: ['name', 'groups'],
+      },
       features: { devInteractions: { enabled: true } },
       ttl: { Interaction: 600, Grant: 600, Session: 600, AccessToken: 600, IdToken: 600 },
       findAccount: (_ctx, id) => ({
@@ -60,10 +74,37 @@ export class TestOidcIdp {
         return grant;
       },
     });
+    this.provider = provider;
     const callback = provider.callback();
     this.handler = (req, res) => {
+      // The dev login form's submission is finished here, as the dev interactions would, so
+      // that the session (hence the ID token) carries the account's amr/acr.
+      if (req.method === 'POST' && /^\/interaction\/[^/]+$/.test(req.url ?? '')) {
+        void this.login(req, res);
+        return;
+      }
       void callback(req, res);
     };
+  }
+
+  private async login(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const accountId = new URLSearchParams(Buffer.concat(chunks).toString('utf8')).get('login');
+    if (!accountId || !this.provider) {
+      res.writeHead(400).end('No login');
+      return;
+    }
+    try {
+      await this.provider.interactionFinished(
+        req,
+        res,
+        { login: { accountId, ...this.authentication.get(accountId) } },
+        { mergeWithLastSubmission: false },
+      );
+    } catch (error) {
+      res.writeHead(500).end(String(error));
+    }
   }
 
   /**

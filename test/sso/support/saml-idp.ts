@@ -85,7 +85,14 @@ export interface AssertionOptions {
   issueInstant?: Date;
   notBefore?: Date;
   notOnOrAfter?: Date;
+  /** AuthnContextClassRef of the AuthnStatement: how the IdP says the user authenticated. */
+  authnContextClassRef?: string;
 }
+
+export const PASSWORD_PROTECTED_TRANSPORT =
+  'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport';
+/** REFEDS MFA profile: the user passed a second factor at the IdP. */
+export const REFEDS_MFA = 'https://refeds.org/profile/mfa';
 
 /** A SAML 2.0 assertion as an IdP writes one (unsigned; sign it in its Response). */
 export function buildAssertion(options: AssertionOptions): string {
@@ -109,7 +116,7 @@ export function buildAssertion(options: AssertionOptions): string {
     `<saml:Subject><saml:NameID Format="${options.nameIdFormat ?? 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress'}">${escapeXml(options.nameId)}</saml:NameID>` +
     `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="${iso(notOnOrAfter)}" Recipient="${escapeXml(options.recipient)}"${inResponseTo}/></saml:SubjectConfirmation></saml:Subject>` +
     `<saml:Conditions NotBefore="${iso(notBefore)}" NotOnOrAfter="${iso(notOnOrAfter)}"><saml:AudienceRestriction><saml:Audience>${escapeXml(options.audience)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
-    `<saml:AuthnStatement AuthnInstant="${iso(issueInstant)}" SessionIndex="${samlId()}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
+    `<saml:AuthnStatement AuthnInstant="${iso(issueInstant)}" SessionIndex="${samlId()}"><saml:AuthnContext><saml:AuthnContextClassRef>${escapeXml(options.authnContextClassRef ?? PASSWORD_PROTECTED_TRANSPORT)}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
     (attributes ? `<saml:AttributeStatement>${attributes}</saml:AttributeStatement>` : '') +
     `</saml:Assertion>`
   );
