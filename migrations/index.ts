@@ -6,6 +6,7 @@ import { AccountLifecycle1764400500000 } from './1764400500000-account-lifecycle
 import { OAuthServer1764400600000 } from './1764400600000-oauth-server';
 import { FederationStates1764400700000 } from './1764400700000-federation-states';
 import { Sso1764400800000 } from './1764400800000-sso';
+import { OneTimeCodeChallenge1764401300000 } from './1764401300000-one-time-code-challenge';
 
 /** Every migration, oldest first. Listed, not globbed, so tests and the CLI load the same set. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   OAuthServer1764400600000,
   FederationStates1764400700000,
   Sso1764400800000,
+  OneTimeCodeChallenge1764401300000,
 ] as const;

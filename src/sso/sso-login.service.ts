@@ -2,16 +2,20 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, QueryFailedError, type Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { OneTimeCodeService } from '../auth/exchange/one-time-code.service';
+import {
+  type OneTimeCodeOptions,
+  OneTimeCodeService,
+} from '../auth/exchange/one-time-code.service';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-code';
 import { TransactionRunner } from '../database/transaction-runner';
 import { Role } from '../roles/entities/role.entity';
+import { AppConfig } from '../config/app-config';
+import { assertAllowedRedirect, redirectWith } from '../tenants/app-redirect';
 import { TenantDirectory } from '../tenants/tenant-directory.service';
 import { User } from '../users/entities/user.entity';
 import { UserAccountsService } from '../users/user-accounts.service';
 import { UserIdentitiesService } from '../users/user-identities.service';
-import { withQuery } from './app-redirect';
 import { emailDomain } from './connection-settings';
 import type { LoadedConnection } from './sso-connections.service';
 import { SsoRefusal } from './sso-refusal';
@@ -43,6 +47,7 @@ export class SsoLoginService {
   private readonly logger = new Logger('SsoLogin');
 
   constructor(
+    private readonly config: AppConfig,
     private readonly tenants: TenantDirectory,
     private readonly accounts: UserAccountsService,
     private readonly identities: UserIdentitiesService,
@@ -55,7 +60,8 @@ export class SsoLoginService {
 
   /**
    * Records a refused answer (`auth.sso.login` failure with its reason) and returns the error
-   * the client sees: 401 `sso_failed`, the same whatever the reason.
+   * the client sees: 401 `sso_failed`, the same whatever the reason, except 400
+   * `invalid_token` for an answer brought by a browser that did not start the login.
    */
   refusal(connection: LoadedConnection, error: unknown): AppError {
     const refusal =
@@ -79,7 +85,28 @@ export class SsoLoginService {
       },
       metadata: { connectionId: connection.id, protocol: connection.type, reason: refusal.reason },
     });
+    // Not an IdP answer refused but a browser that did not start this login (login CSRF).
+    if (refusal.reason === 'browser_binding') {
+      return new AppError(400, ErrorCode.InvalidToken, {
+        detail: 'This login was not started in this browser: start it again.',
+      });
+    }
     return new AppError(401, ErrorCode.SsoFailed, { detail: REFUSED_DETAIL });
+  }
+
+  /**
+   * The login start's check of the app's redirect URI: APP_REDIRECT_ALLOWLIST narrowed by the
+   * connection's tenant (`settings.redirectAllowlist`), before anything goes to the IdP.
+   */
+  async checkedRedirect(connection: LoadedConnection, redirectUri: unknown): Promise<string> {
+    const instanceList = this.config.http.appRedirectAllowlist;
+    assertAllowedRedirect(redirectUri, instanceList);
+    const tenant = await this.tenants.findById(connection.tenantId);
+    return assertAllowedRedirect(
+      redirectUri,
+      instanceList,
+      tenant?.settings.redirectAllowlist ?? null,
+    );
   }
 
   /** Signs the asserted user in; answers where to send the browser (`redirect_uri?code=`). */
@@ -87,6 +114,7 @@ export class SsoLoginService {
     connection: LoadedConnection,
     asserted: AssertedIdentity,
     redirectUri: string,
+    options: OneTimeCodeOptions = {},
   ): Promise<string> {
     let result: { user: User; identityId: string | null; provisioned: boolean; linked: boolean };
     try {
@@ -99,7 +127,7 @@ export class SsoLoginService {
     if (result.identityId) await this.identities.touch(result.identityId, asserted.email);
     await this.users.update({ id: user.id }, { lastLoginAt: new Date() });
     if (result.provisioned) await this.accounts.announceCreated(user, 'sso');
-    const code = await this.codes.issue(user, 'sso');
+    const code = await this.codes.issue(user, 'sso', options);
     this.audit.record({
       action: 'auth.sso.login',
       outcome: 'success',
@@ -113,7 +141,7 @@ export class SsoLoginService {
         linked: result.linked,
       },
     });
-    return withQuery(redirectUri, { code });
+    return redirectWith(redirectUri, { code });
   }
 
   private async resolveUser(
