@@ -9,6 +9,7 @@ import { Sso1764400800000 } from './1764400800000-sso';
 import { SsoTrust1764400900000 } from './1764400900000-sso-trust';
 import { FederatedLoginMfa1764401000000 } from './1764401000000-federated-login-mfa';
 import { OAuthGrantOwners1764401100000 } from './1764401100000-oauth-grant-owners';
+import { OneTimeCodeChallenge1764401300000 } from './1764401300000-one-time-code-challenge';
 import { AuditChainKeys1764401400000 } from './1764401400000-audit-chain-keys';
 
 /** Every migration, oldest first. Listed, not globbed, so tests and the CLI load the same set. */
@@ -24,5 +25,6 @@ export const MIGRATIONS = [
   SsoTrust1764400900000,
   FederatedLoginMfa1764401000000,
   OAuthGrantOwners1764401100000,
+  OneTimeCodeChallenge1764401300000,
   AuditChainKeys1764401400000,
 ] as const;

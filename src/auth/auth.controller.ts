@@ -88,8 +88,13 @@ export class AuthController {
       'Trade the one-time code of a social or SSO login for a token pair (once, within 60 s)',
   })
   @ApiOkResponse({ type: TokenPairDto })
+  @ApiBadRequestResponse({
+    description:
+      '`invalid_token`: unknown, expired or used code, or a `code_verifier` that does not answer its challenge; `validation_failed`',
+    type: ProblemResponseDto,
+  })
   exchange(@Body() body: ExchangeCodeDto, @Client() client: ClientInfo): Promise<TokenPairDto> {
-    return this.codes.redeem(body.code, client);
+    return this.codes.redeem(body.code, client, body.code_verifier ?? null);
   }
 
   @Post('logout')

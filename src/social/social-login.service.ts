@@ -10,7 +10,7 @@ import { AppConfig } from '../config/app-config';
 import type { Tenant } from '../tenants/entities/tenant.entity';
 import { TenantDirectory } from '../tenants/tenant-directory.service';
 import { User } from '../users/entities/user.entity';
-import { allowedRedirect, redirectWith } from './federation/app-redirect';
+import { assertAllowedRedirect, redirectWith } from '../tenants/app-redirect';
 import { FederationStateStore } from './federation/federation-state.store';
 import { isUpstreamUnavailable } from './federation/upstream-http';
 import { ProviderAnswerError } from './providers/provider-answer-error';
@@ -30,11 +30,14 @@ interface SocialFlow {
   nonce: string;
   codeVerifier: string;
   bindingHash: string;
+  /** The app's PKCE challenge for the one-time code; absent in flows started before it. */
+  codeChallenge?: string | null;
 }
 
 export interface SocialStart {
   tenant: string;
   redirectUri: string;
+  codeChallenge?: string;
 }
 
 export interface SocialCallback {
@@ -71,27 +74,29 @@ export class SocialLoginService {
    * provider is down. `bind` sets the browser-binding cookie and answers its hash.
    */
   async start(providerName: string, input: SocialStart, bind: () => string): Promise<string> {
-    const redirect = allowedRedirect(input.redirectUri, this.config.http.appRedirectAllowlist);
-    if (!redirect) {
-      throw AppError.validation(
-        [{ field: 'redirect_uri', message: 'is not in APP_REDIRECT_ALLOWLIST' }],
-        'The redirect URI is not allowed.',
-      );
-    }
+    const instanceList = this.config.http.appRedirectAllowlist;
+    assertAllowedRedirect(input.redirectUri, instanceList);
     const provider = this.providers.get(providerName);
     if (!provider) throw AppError.notFound('There is no such sign-in provider.');
     const tenant = await this.tenants.findBySlug(input.tenant);
     if (!tenant || tenant.status !== 'active' || !this.providers.isEnabled(tenant, provider.name)) {
       throw AppError.forbidden('Signing in with this provider is not available for this tenant.');
     }
+    // The tenant's own list narrows the instance's: its code goes only to apps it accepts.
+    const redirectUri = assertAllowedRedirect(
+      input.redirectUri,
+      instanceList,
+      tenant.settings.redirectAllowlist ?? null,
+    );
 
     const flow: SocialFlow = {
       provider: provider.name,
       tenantId: tenant.id,
-      redirectUri: redirect.href,
+      redirectUri,
       nonce: client.randomNonce(),
       codeVerifier: client.randomPKCECodeVerifier(),
       bindingHash: bind(),
+      codeChallenge: input.codeChallenge ?? null,
     };
     const state = await this.states.create(STATE_PURPOSE, flow);
     try {
@@ -143,7 +148,9 @@ export class SocialLoginService {
     try {
       const { tenant, user, outcome, identityId } = await this.finish(input, params, flow, state);
       await this.users.update({ id: user.id }, { lastLoginAt: new Date() });
-      const code = await this.codes.issue(user, 'social');
+      const code = await this.codes.issue(user, 'social', {
+        codeChallenge: flow.codeChallenge ?? undefined,
+      });
       this.audit.record({
         action: 'auth.social.login',
         outcome: 'success',
@@ -298,7 +305,12 @@ function asFlow(data: unknown): SocialFlow | null {
     'codeVerifier',
     'bindingHash',
   ];
-  return keys.every((key) => typeof flow[key] === 'string') ? (data as SocialFlow) : null;
+  const challenge = flow.codeChallenge;
+  const challengeOk =
+    challenge === undefined || challenge === null || typeof challenge === 'string';
+  return keys.every((key) => typeof flow[key] === 'string') && challengeOk
+    ? (data as SocialFlow)
+    : null;
 }
 
 function describe(error: unknown): string {

@@ -12,6 +12,7 @@ import type { Request, Response } from 'express';
 import { Public } from '../common/decorators/access.decorators';
 import { AppError } from '../common/errors/app-error';
 import { ProblemResponseDto } from '../common/http/problem-response.dto';
+import { readCodeChallenge } from '../auth/exchange/pkce';
 import { SocialStartQueryDto } from './dto/social.dto';
 import { BrowserBinding } from './federation/browser-binding';
 import { SocialLoginService } from './social-login.service';
@@ -40,7 +41,8 @@ export class SocialController {
   })
   @ApiFoundResponse({ description: 'To the provider (or back to the app with `?error=`)' })
   @ApiBadRequestResponse({
-    description: '`validation_failed`: missing tenant, or redirect_uri not allowed',
+    description:
+      "`validation_failed`: missing tenant, redirect_uri not allowed (by APP_REDIRECT_ALLOWLIST or the tenant's `settings.redirectAllowlist`), or a malformed code_challenge",
     type: ProblemResponseDto,
   })
   @ApiNotFoundResponse({ description: 'No such provider', type: ProblemResponseDto })
@@ -56,9 +58,10 @@ export class SocialController {
   ): Promise<void> {
     if (!PROVIDER_PATTERN.test(provider))
       throw AppError.notFound('There is no such sign-in provider.');
+    const codeChallenge = readCodeChallenge(query.code_challenge, query.code_challenge_method);
     const location = await this.social.start(
       provider,
-      { tenant: query.tenant, redirectUri: query.redirect_uri },
+      { tenant: query.tenant, redirectUri: query.redirect_uri, codeChallenge },
       () => this.binding.bind(req, res),
     );
     res.redirect(302, location);

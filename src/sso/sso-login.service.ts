@@ -2,16 +2,20 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, QueryFailedError, type Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { OneTimeCodeService } from '../auth/exchange/one-time-code.service';
+import {
+  type OneTimeCodeOptions,
+  OneTimeCodeService,
+} from '../auth/exchange/one-time-code.service';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-code';
 import { TransactionRunner } from '../database/transaction-runner';
 import { Role } from '../roles/entities/role.entity';
+import { AppConfig } from '../config/app-config';
+import { assertAllowedRedirect, redirectWith } from '../tenants/app-redirect';
 import { TenantDirectory } from '../tenants/tenant-directory.service';
 import { User } from '../users/entities/user.entity';
 import { UserAccountsService } from '../users/user-accounts.service';
 import { UserIdentitiesService } from '../users/user-identities.service';
-import { withError, withQuery } from './app-redirect';
 import { emailDomain } from './connection-settings';
 import type { LoadedConnection } from './sso-connections.service';
 import { SsoAccountExists, SsoRefusal } from './sso-refusal';
@@ -49,6 +53,7 @@ export class SsoLoginService {
   private readonly logger = new Logger('SsoLogin');
 
   constructor(
+    private readonly config: AppConfig,
     private readonly tenants: TenantDirectory,
     private readonly accounts: UserAccountsService,
     private readonly identities: UserIdentitiesService,
@@ -61,7 +66,8 @@ export class SsoLoginService {
 
   /**
    * Records a refused answer (`auth.sso.login` failure with its reason) and returns the error
-   * the client sees: 401 `sso_failed`, the same whatever the reason.
+   * the client sees: 401 `sso_failed`, the same whatever the reason, except 400
+   * `invalid_token` for an answer brought by a browser that did not start the login.
    */
   refusal(connection: LoadedConnection, error: unknown): AppError {
     const refusal =
@@ -72,6 +78,12 @@ export class SsoLoginService {
             error instanceof Error ? error.message : String(error),
           );
     this.recordRefusal(connection, refusal);
+    // Not an IdP answer refused but a browser that did not start this login (login CSRF).
+    if (refusal.reason === 'browser_binding') {
+      return new AppError(400, ErrorCode.InvalidToken, {
+        detail: 'This login was not started in this browser: start it again.',
+      });
+    }
     return new AppError(401, ErrorCode.SsoFailed, { detail: REFUSED_DETAIL });
   }
 
@@ -92,11 +104,27 @@ export class SsoLoginService {
     });
   }
 
+  /**
+   * The login start's check of the app's redirect URI: APP_REDIRECT_ALLOWLIST narrowed by the
+   * connection's tenant (`settings.redirectAllowlist`), before anything goes to the IdP.
+   */
+  async checkedRedirect(connection: LoadedConnection, redirectUri: unknown): Promise<string> {
+    const instanceList = this.config.http.appRedirectAllowlist;
+    assertAllowedRedirect(redirectUri, instanceList);
+    const tenant = await this.tenants.findById(connection.tenantId);
+    return assertAllowedRedirect(
+      redirectUri,
+      instanceList,
+      tenant?.settings.redirectAllowlist ?? null,
+    );
+  }
+
   /** Signs the asserted user in; answers where to send the browser (`redirect_uri?code=`). */
   async complete(
     connection: LoadedConnection,
     asserted: AssertedIdentity,
     redirectUri: string,
+    options: OneTimeCodeOptions = {},
   ): Promise<string> {
     let result: { user: User; identityId: string | null; provisioned: boolean; linked: boolean };
     try {
@@ -104,7 +132,7 @@ export class SsoLoginService {
     } catch (error) {
       if (error instanceof SsoAccountExists) {
         this.recordRefusal(connection, error);
-        return withError(redirectUri, 'account_exists');
+        return redirectWith(redirectUri, { error: 'account_exists' });
       }
       if (error instanceof SsoRefusal) throw this.refusal(connection, error);
       throw error;
@@ -125,7 +153,11 @@ export class SsoLoginService {
     // The account's MFA is met by the IdP only where an owner vouched for the IdP's MFA and its
     // signed answer shows it (review F2); otherwise the exchange asks for the user's own factor.
     const idpMfa = connection.idpEnforcesMfa && asserted.mfa;
-    const code = await this.codes.issue(user, 'sso', { connectionId: connection.id, idpMfa });
+    const code = await this.codes.issue(user, 'sso', {
+      ...options,
+      connectionId: connection.id,
+      idpMfa,
+    });
     this.audit.record({
       action: 'auth.sso.login',
       outcome: 'success',
@@ -140,7 +172,7 @@ export class SsoLoginService {
         idpMfa,
       },
     });
-    return withQuery(redirectUri, { code });
+    return redirectWith(redirectUri, { code });
   }
 
   private async resolveUser(

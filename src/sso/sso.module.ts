@@ -13,6 +13,7 @@ import { SsoConnection } from './entities/sso-connection.entity';
 import { SsoState } from './entities/sso-state.entity';
 import { OidcSsoController } from './oidc/oidc-sso.controller';
 import { OidcSsoService } from './oidc/oidc-sso.service';
+import { SamlBrowserBinding } from './saml/saml-browser-binding';
 import { SamlSsoController } from './saml/saml-sso.controller';
 import { SamlSsoService } from './saml/saml-sso.service';
 import { SsoConnectionsController } from './sso-connections.controller';
@@ -48,6 +49,7 @@ import './sso.permissions';
     SsoStateStore,
     SsoLoginService,
     SamlSsoService,
+    SamlBrowserBinding,
     OidcSsoService,
     SsoRequiredPolicy,
   ],

@@ -21,6 +21,7 @@ import type {
   UpdateCurrentTenantDto,
   UpdateTenantDto,
 } from './dto/tenant.dto';
+import { redirectEntryProblem } from './app-redirect';
 import { Tenant, type TenantSettings } from './entities/tenant.entity';
 
 /** The social providers this instance is configured with, by the names tenants use. */
@@ -30,6 +31,17 @@ export function configuredSocialProviders(config: AppConfig): string[] {
     ...(config.social.github ? ['github'] : []),
     ...config.social.oidcProviders.map((provider) => provider.name),
   ];
+}
+
+/** A tenant's redirect allowlist as stored: each entry usable, no duplicates; null clears it. */
+function checkedRedirectAllowlist(entries: string[] | null): string[] | null {
+  if (entries === null) return null;
+  const problems = entries.flatMap((entry, index) => {
+    const message = redirectEntryProblem(entry);
+    return message ? [{ field: `settings.redirectAllowlist.${index}`, message }] : [];
+  });
+  if (problems.length > 0) throw AppError.validation(problems);
+  return [...new Set(entries)];
 }
 
 /**
@@ -61,6 +73,7 @@ export class TenantsService {
         requireMfaForAdmins: tenant.settings.requireMfaForAdmins,
         socialProviders: tenant.settings.socialProviders ?? configuredSocialProviders(this.config),
         ssoRequired: tenant.settings.ssoRequired,
+        redirectAllowlist: tenant.settings.redirectAllowlist ?? null,
       },
       createdAt: tenant.createdAt.toISOString(),
     };
@@ -81,7 +94,7 @@ export class TenantsService {
     for (const field of fields) auth.permissions.assert('update', 'Tenant', tenant, field);
     const settings: TenantSettings = { ...tenant.settings };
     if (input.settings) {
-      const { socialProviders, ...flags } = input.settings;
+      const { socialProviders, redirectAllowlist, ...flags } = input.settings;
       if (tenant.isRoot && flags.allowSignup === true) {
         throw AppError.validation([
           { field: 'settings.allowSignup', message: 'the root tenant never allows sign-up' },
@@ -96,6 +109,9 @@ export class TenantsService {
           ]);
         }
         settings.socialProviders = [...new Set(socialProviders)];
+      }
+      if (redirectAllowlist !== undefined) {
+        settings.redirectAllowlist = checkedRedirectAllowlist(redirectAllowlist);
       }
       Object.assign(settings, flags);
     }
@@ -155,6 +171,7 @@ export class TenantsService {
         requireMfaForAdmins: false,
         socialProviders: null,
         ssoRequired: false,
+        redirectAllowlist: null,
       },
       createdAt: now,
       updatedAt: now,

@@ -33,11 +33,12 @@ async function call(
   app: AppProcess,
   method: string,
   path: string,
-  options: { token?: string; body?: unknown; form?: Record<string, string> } = {},
+  options: { token?: string; body?: unknown; form?: Record<string, string>; cookie?: string } = {},
 ): Promise<Answer> {
   const headers: Record<string, string> = {};
   let body: string | undefined;
   if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.cookie) headers.cookie = options.cookie;
   if (options.form) {
     headers['content-type'] = 'application/x-www-form-urlencoded';
     body = new URLSearchParams(options.form).toString();
@@ -360,6 +361,8 @@ describe('two instances on one PostgreSQL and one Redis act as one', () => {
     );
     expect(start.status).toBe(302);
     const requestId = readAuthnRequest(start.headers.get('location') ?? '').id;
+    // The browser-binding cookie the ACS requires (F12).
+    const binding = (start.headers.getSetCookie()[0] ?? '').split(';')[0];
     const xml = signAssertion(
       buildResponse({
         idpEntityId: IDP,
@@ -379,6 +382,7 @@ describe('two instances on one PostgreSQL and one Redis act as one', () => {
     const acs = (app: AppProcess) =>
       call(app, 'POST', `/v1/sso/saml/${connection.id}/acs`, {
         form: { SAMLResponse: encode(xml) },
+        cookie: binding,
       });
 
     const accepted = await acs(two);

@@ -47,6 +47,7 @@ describe('tenants', () => {
           requireMfaForAdmins: false,
           socialProviders: ['github'],
           ssoRequired: false,
+          redirectAllowlist: null,
         },
         createdAt: expect.any(String),
       });

@@ -73,6 +73,18 @@ export class ExchangeCodeDto {
   @IsNotEmpty()
   @MaxLength(128)
   code!: string;
+
+  @ApiPropertyOptional({
+    description:
+      'PKCE (RFC 7636): required when the login was started with a `code_challenge`, refused otherwise. A wrong or missing verifier spends the code.',
+    minLength: 43,
+    maxLength: 128,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  // The OAuth name of the parameter, hence not camelCase.
+  code_verifier?: string;
 }
 
 export class TokenPairDto {

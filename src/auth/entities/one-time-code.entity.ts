@@ -50,6 +50,13 @@ export class OneTimeCode {
   @Column({ type: 'boolean', default: false })
   idpMfa!: boolean;
 
+  /**
+   * The PKCE S256 challenge the app gave at the login's start: redemption then needs its
+   * `code_verifier`. Null: a bearer code, as before PKCE.
+   */
+  @Column({ type: 'varchar', length: 128, nullable: true })
+  codeChallenge!: string | null;
+
   /** The session the redemption opened: revoked if the code is ever presented again. */
   @UuidColumn({ nullable: true })
   sessionId!: string | null;

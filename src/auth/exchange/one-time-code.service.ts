@@ -13,15 +13,29 @@ import { OneTimeCode } from '../entities/one-time-code.entity';
 import { LoginPolicies } from '../login/login-policies';
 import { PrincipalService } from '../principal/principal.service';
 import { SessionService, type TokenPair } from '../tokens/session.service';
+import { verifierMatches } from './pkce';
 
 export const ONE_TIME_CODE_TTL_MS = 60_000;
 export type OneTimeCodeMethod = 'social' | 'sso';
+
+export interface OneTimeCodeOptions {
+  /** PKCE S256 challenge from the login's start (`readCodeChallenge`). */
+  codeChallenge?: string;
+  /** The SSO connection the user came through, which the session will remember. */
+  connectionId?: string;
+  /**
+   * An SSO login whose IdP showed a second factor on a connection marked `idpEnforcesMfa`:
+   * the redeem then does not ask for the account's own.
+   */
+  idpMfa?: boolean;
+}
 
 /**
  * The last step of a social or SSO login. The federation module proves who the user is, then
  * `issue()` gives the browser a code for the app's redirect URI; the app trades it for a token
  * pair with `redeem()`. A code is single-use and lives 60 s. One that comes back after being
- * redeemed has leaked: the session it opened is revoked.
+ * redeemed has leaked: the session it opened is revoked. A code issued with a PKCE challenge
+ * is redeemed only with its verifier, so whoever reads it on its way to the app gains nothing.
  */
 @Injectable()
 export class OneTimeCodeService {
@@ -35,15 +49,10 @@ export class OneTimeCodeService {
     @InjectRepository(User) private readonly users: Repository<User>,
   ) {}
 
-  /**
-   * `connectionId`: the SSO connection the user came through, which the session will remember.
-   * `idpMfa`: an SSO login whose IdP showed a second factor on a connection marked
-   * `idpEnforcesMfa`; the redeem then does not ask the account's own.
-   */
   async issue(
     user: { id: string; tenantId: string },
     method: OneTimeCodeMethod,
-    options: { connectionId?: string; idpMfa?: boolean } = {},
+    options: OneTimeCodeOptions = {},
   ): Promise<string> {
     const code = randomSecret();
     const now = new Date();
@@ -57,13 +66,18 @@ export class OneTimeCodeService {
       createdAt: now,
       expiresAt: new Date(now.getTime() + ONE_TIME_CODE_TTL_MS),
       usedAt: null,
+      codeChallenge: options.codeChallenge ?? null,
       sessionId: null,
       idpMfa: method === 'sso' && options.idpMfa === true,
     });
     return code;
   }
 
-  async redeem(code: string, client: ClientInfo): Promise<TokenPair> {
+  async redeem(
+    code: string,
+    client: ClientInfo,
+    codeVerifier: string | null = null,
+  ): Promise<TokenPair> {
     const row = await this.codes.findOne({ where: { codeHash: sha256Hex(code) } });
     const invalid = () =>
       new AppError(400, ErrorCode.InvalidToken, { detail: 'The code is not valid.' });
@@ -76,6 +90,13 @@ export class OneTimeCodeService {
     );
     if (claimed.affected !== 1) {
       if (row.usedAt !== null || row.expiresAt > now) await this.onReplay(row);
+      throw invalid();
+    }
+    // Checked after the claim, so a failed proof spends the code: whoever holds a code without
+    // its verifier (an interceptor) gets one try, and the code is dead for everyone after it.
+    const pkce = proofProblem(row.codeChallenge, codeVerifier);
+    if (pkce) {
+      this.refuse(row, { reason: 'pkce_failed', pkce });
       throw invalid();
     }
     const context = await this.principals.userContext(row.userId);
@@ -119,13 +140,28 @@ export class OneTimeCodeService {
   private async onReplay(row: OneTimeCode): Promise<void> {
     const current = await this.codes.findOne({ where: { id: row.id } });
     if (current?.sessionId) await this.sessions.revoke(current.sessionId, 'code_replay');
+    this.refuse(row, { reason: 'code_replayed', revokedSession: current?.sessionId ?? null });
+  }
+
+  private refuse(row: OneTimeCode, metadata: Record<string, unknown>): void {
     this.audit.record({
       action: `auth.${row.method}.login`,
       outcome: 'failure',
       tenantId: row.tenantId,
       actor: { type: 'user', id: row.userId },
       target: { type: 'user', id: row.userId },
-      metadata: { reason: 'code_replayed', revokedSession: current?.sessionId ?? null },
+      metadata,
     });
   }
+}
+
+/**
+ * Why the exchange's proof fails, or null. A verifier for a code issued without a challenge is
+ * refused too: the app that sends one started its login with a challenge, so a code without
+ * one is not from its login (an attacker's code injected into its callback, RFC 9700 §4.5).
+ */
+function proofProblem(challenge: string | null, verifier: string | null): string | null {
+  if (challenge === null) return verifier === null ? null : 'unexpected_verifier';
+  if (verifier === null) return 'missing_verifier';
+  return verifierMatches(verifier, challenge) ? null : 'wrong_verifier';
 }

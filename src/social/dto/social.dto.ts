@@ -1,5 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Matches, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { TENANT_SLUG_PATTERN } from '../../auth/dto/auth.dto';
 
 export class SocialStartQueryDto {
@@ -19,4 +19,22 @@ export class SocialStartQueryDto {
   @MaxLength(2048)
   // The OAuth name of the parameter (SPEC §6), hence not camelCase.
   redirect_uri!: string;
+
+  @ApiPropertyOptional({
+    name: 'code_challenge',
+    description:
+      'PKCE S256 challenge (43-128 base64url characters): `POST /v1/auth/exchange` then needs its `code_verifier`',
+    minLength: 43,
+    maxLength: 128,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  code_challenge?: string;
+
+  @ApiPropertyOptional({ name: 'code_challenge_method', enum: ['S256'], default: 'S256' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(16)
+  code_challenge_method?: string;
 }

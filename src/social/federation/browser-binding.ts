@@ -1,41 +1,42 @@
 import { Injectable } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { CookieOptions, Request, Response } from 'express';
 import { randomSecret, safeEqual, sha256Hex } from '../../common/crypto/tokens';
 import { AppConfig } from '../../config/app-config';
 import { FEDERATION_STATE_TTL_MS } from './federation-state.store';
 
 const VALUE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
+export interface BindingCookieOptions {
+  /** Without the `__Host-` prefix, which is added over https. */
+  name: string;
+  /** `lax` when the provider comes back with a top-level GET; `none` for a cross-site POST. */
+  sameSite: 'lax' | 'none';
+  maxAgeMs: number;
+}
+
 /**
  * Ties a login at a provider to the browser that started it, against login CSRF (RFC 6749
  * §10.12, OAuth Security BCP §4.7): the start sets an httpOnly cookie with a random value and
- * the state keeps its hash; a callback that arrives without that cookie (an attacker's code
- * pushed into a victim's browser) is refused. SameSite=Lax still sends it on the provider's
- * top-level redirect back. Over https the `__Host-` prefix (Secure, Path=/, no Domain) stops a
- * sibling subdomain from planting a value it knows. A browser keeps one value for every flow
- * it starts, so two logins in two tabs do not break each other.
+ * the state keeps its hash; a callback that arrives without that cookie (an attacker's code or
+ * assertion pushed into a victim's browser) is refused. Over https the `__Host-` prefix
+ * (Secure, Path=/, no Domain) stops a sibling subdomain from planting a value it knows. A
+ * browser keeps one value for every flow it starts, so two logins in two tabs do not break
+ * each other.
  */
-@Injectable()
-export class BrowserBinding {
-  private readonly secure: boolean;
+export class BindingCookie {
   readonly cookieName: string;
 
-  constructor(config: AppConfig) {
-    this.secure = config.http.tls !== null || config.http.publicUrl.startsWith('https://');
-    this.cookieName = this.secure ? '__Host-gatehouse-federation' : 'gatehouse-federation';
+  constructor(
+    private readonly secure: boolean,
+    private readonly options: BindingCookieOptions,
+  ) {
+    this.cookieName = secure ? `__Host-${options.name}` : options.name;
   }
 
   /** Sets (or refreshes) the cookie and answers the hash to keep with the state. */
   bind(req: Request, res: Response): string {
-    const current = this.read(req);
-    const value = current ?? randomSecret();
-    res.cookie(this.cookieName, value, {
-      httpOnly: true,
-      secure: this.secure,
-      sameSite: 'lax',
-      path: '/',
-      maxAge: FEDERATION_STATE_TTL_MS,
-    });
+    const value = this.read(req) ?? randomSecret();
+    res.cookie(this.cookieName, value, { ...this.attributes(), maxAge: this.options.maxAgeMs });
     return sha256Hex(value);
   }
 
@@ -43,6 +44,14 @@ export class BrowserBinding {
   matches(req: Request, expectedHash: string): boolean {
     const value = this.read(req);
     return value !== null && safeEqual(sha256Hex(value), expectedHash);
+  }
+
+  clear(res: Response): void {
+    res.clearCookie(this.cookieName, this.attributes());
+  }
+
+  private attributes(): CookieOptions {
+    return { httpOnly: true, secure: this.secure, sameSite: this.options.sameSite, path: '/' };
   }
 
   private read(req: Request): string | null {
@@ -55,5 +64,25 @@ export class BrowserBinding {
       if (VALUE_PATTERN.test(value)) return value;
     }
     return null;
+  }
+}
+
+/** Whether browsers reach this instance over https, hence whether cookies are `Secure`. */
+export function servesHttps(config: AppConfig): boolean {
+  return config.http.tls !== null || config.http.publicUrl.startsWith('https://');
+}
+
+/**
+ * The social login's binding. SameSite=Lax still sends it on the provider's top-level
+ * redirect back.
+ */
+@Injectable()
+export class BrowserBinding extends BindingCookie {
+  constructor(config: AppConfig) {
+    super(servesHttps(config), {
+      name: 'gatehouse-federation',
+      sameSite: 'lax',
+      maxAgeMs: FEDERATION_STATE_TTL_MS,
+    });
   }
 }

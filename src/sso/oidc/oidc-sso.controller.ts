@@ -3,7 +3,6 @@ import {
   ApiFoundResponse,
   ApiNotFoundResponse,
   ApiOperation,
-  ApiQuery,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
@@ -13,6 +12,8 @@ import { ProblemResponseDto } from '../../common/http/problem-response.dto';
 import { AppConfig } from '../../config/app-config';
 import { OIDC_BINDING_COOKIE, OIDC_TRANSACTION_TTL_MS, OidcSsoService } from './oidc-sso.service';
 import { UuidParam } from '../../common/pipes/parse-uuid.pipe';
+import { readCodeChallenge } from '../../auth/exchange/pkce';
+import { ApiLoginStartQueries } from '../sso-login-start.openapi';
 
 const COOKIE_PATH = '/v1/sso/oidc';
 
@@ -28,21 +29,22 @@ export class OidcSsoController {
   @Get('login')
   @Public()
   @ApiOperation({ summary: 'Start a login at the enterprise OIDC IdP (state, nonce, PKCE S256)' })
-  @ApiQuery({
-    name: 'redirect_uri',
-    description: 'An entry of APP_REDIRECT_ALLOWLIST (plus a query)',
-  })
+  @ApiLoginStartQueries()
   @ApiFoundResponse({ description: 'To the IdP; sets the httpOnly browser-binding cookie' })
   async login(
     @UuidParam('connectionId') connectionId: string,
     @Query('redirect_uri') redirectUri: unknown,
+    @Query('code_challenge') codeChallenge: unknown,
+    @Query('code_challenge_method') codeChallengeMethod: unknown,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
+    const challenge = readCodeChallenge(codeChallenge, codeChallengeMethod);
     const { url, binding } = await this.oidc.startLogin(
       connectionId,
       redirectUri,
       cookie(req, OIDC_BINDING_COOKIE),
+      challenge,
     );
     res.cookie(OIDC_BINDING_COOKIE, binding, {
       httpOnly: true,

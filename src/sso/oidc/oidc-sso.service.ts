@@ -5,7 +5,6 @@ import { randomSecret, safeEqual, sha256Hex } from '../../common/crypto/tokens';
 import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-code';
 import { AppConfig } from '../../config/app-config';
-import { assertAllowedRedirect } from '../app-redirect';
 import { oidcShowsMfa } from '../idp-mfa';
 import { isLoopbackHttp } from '../connection-settings';
 import {
@@ -36,6 +35,8 @@ interface OidcTransaction {
   redirectUri: string;
   /** SHA-256 of the browser's binding cookie. */
   binding: string;
+  /** The app's PKCE challenge for the one-time code; absent in transactions made before it. */
+  codeChallenge?: string;
 }
 
 /**
@@ -71,9 +72,10 @@ export class OidcSsoService {
     connectionId: string,
     redirectUri: unknown,
     currentBinding: string | null,
+    codeChallenge?: string,
   ): Promise<{ url: string; binding: string }> {
     const connection = await this.connection(connectionId);
-    const target = assertAllowedRedirect(redirectUri, this.config.http.appRedirectAllowlist);
+    const target = await this.logins.checkedRedirect(connection, redirectUri);
     let configuration: client.Configuration;
     try {
       configuration = await this.configuration(connection);
@@ -94,6 +96,7 @@ export class OidcSsoService {
       codeVerifier,
       redirectUri: target,
       binding: sha256Hex(binding),
+      ...(codeChallenge ? { codeChallenge } : {}),
     };
     await this.store.put(
       transactionKey(state),
@@ -121,13 +124,15 @@ export class OidcSsoService {
   ): Promise<string> {
     const connection = await this.connection(connectionId);
     let asserted: AssertedIdentity;
-    let redirectUri: string;
+    let transaction: OidcTransaction;
     try {
-      ({ asserted, redirectUri } = await this.validate(connection, query, rawQuery, binding));
+      ({ asserted, transaction } = await this.validate(connection, query, rawQuery, binding));
     } catch (error) {
       throw this.logins.refusal(connection, error);
     }
-    return this.logins.complete(connection, asserted, redirectUri);
+    return this.logins.complete(connection, asserted, transaction.redirectUri, {
+      codeChallenge: transaction.codeChallenge,
+    });
   }
 
   private async validate(
@@ -135,7 +140,7 @@ export class OidcSsoService {
     query: Record<string, unknown>,
     rawQuery: string,
     binding: string | null,
-  ): Promise<{ asserted: AssertedIdentity; redirectUri: string }> {
+  ): Promise<{ asserted: AssertedIdentity; transaction: OidcTransaction }> {
     const state = query.state;
     if (typeof state !== 'string' || state === '' || state.length > 512) {
       throw new SsoRefusal('state_missing');
@@ -211,7 +216,7 @@ export class OidcSsoService {
         // From the ID token only: userinfo is not signed and says nothing of the authentication.
         mfa: oidcShowsMfa(claims),
       },
-      redirectUri: transaction.redirectUri,
+      transaction,
     };
   }
 

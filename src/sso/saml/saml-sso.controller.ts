@@ -1,17 +1,20 @@
-import { Body, Controller, Get, Header, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, Post, Query, Req, Res } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiFoundResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiQuery,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { readCodeChallenge } from '../../auth/exchange/pkce';
 import { Public } from '../../common/decorators/access.decorators';
 import { ProblemResponseDto } from '../../common/http/problem-response.dto';
 import { SamlPostDto } from '../dto/sso-connection.dto';
+import { ApiLoginStartQueries } from '../sso-login-start.openapi';
+import { SamlBrowserBinding } from './saml-browser-binding';
 import { SamlSsoService } from './saml-sso.service';
 import { UuidParam } from '../../common/pipes/parse-uuid.pipe';
 
@@ -19,7 +22,10 @@ import { UuidParam } from '../../common/pipes/parse-uuid.pipe';
 @ApiNotFoundResponse({ description: 'No SAML connection with this id', type: ProblemResponseDto })
 @Controller('v1/sso/saml/:connectionId')
 export class SamlSsoController {
-  constructor(private readonly saml: SamlSsoService) {}
+  constructor(
+    private readonly saml: SamlSsoService,
+    private readonly binding: SamlBrowserBinding,
+  ) {}
 
   @Get('metadata')
   @Public()
@@ -33,17 +39,25 @@ export class SamlSsoController {
   @Get('login')
   @Public()
   @ApiOperation({ summary: 'Start an SP-initiated login: 302 to the IdP with an AuthnRequest' })
-  @ApiQuery({
-    name: 'redirect_uri',
-    description: 'An entry of APP_REDIRECT_ALLOWLIST (plus a query)',
+  @ApiLoginStartQueries()
+  @ApiFoundResponse({
+    description:
+      'To the IdP (HTTP-Redirect binding); sets the httpOnly browser-binding cookie (SameSite=None) that the ACS requires',
   })
-  @ApiFoundResponse({ description: 'To the IdP (HTTP-Redirect binding)' })
   async login(
     @UuidParam('connectionId') connectionId: string,
     @Query('redirect_uri') redirectUri: unknown,
+    @Query('code_challenge') codeChallenge: unknown,
+    @Query('code_challenge_method') codeChallengeMethod: unknown,
+    @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    res.redirect(302, await this.saml.startLogin(connectionId, redirectUri));
+    const location = await this.saml.startLogin(connectionId, {
+      redirectUri,
+      codeChallenge: readCodeChallenge(codeChallenge, codeChallengeMethod),
+      bind: () => this.binding.bind(req, res),
+    });
+    res.redirect(302, location);
   }
 
   @Post('acs')
@@ -56,11 +70,21 @@ export class SamlSsoController {
     description: '`sso_failed`: the response was refused',
     type: ProblemResponseDto,
   })
+  @ApiBadRequestResponse({
+    description:
+      '`invalid_token`: this browser did not start the login (no or another binding cookie); `validation_failed`',
+    type: ProblemResponseDto,
+  })
   async acs(
     @UuidParam('connectionId') connectionId: string,
     @Body() body: SamlPostDto,
+    @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    res.redirect(302, await this.saml.consume(connectionId, body.SAMLResponse));
+    const location = await this.saml.consume(connectionId, body.SAMLResponse, (hash) =>
+      this.binding.matches(req, hash),
+    );
+    this.binding.clear(res);
+    res.redirect(302, location);
   }
 }

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { CacheItem, CacheProvider, SAML } from '@node-saml/node-saml';
+import type { SAML } from '@node-saml/node-saml';
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../common/errors/app-error';
 import { AppConfig } from '../../config/app-config';
-import { assertAllowedRedirect } from '../app-redirect';
 import type { AttributeMapping } from '../entities/sso-connection.entity';
 import { type LoadedConnection, SsoConnectionsService } from '../sso-connections.service';
 import { type AssertedIdentity, SsoLoginService } from '../sso-login.service';
@@ -14,6 +13,15 @@ import { samlShowsMfa } from '../idp-mfa';
 import { inspectSamlResponse } from './saml-response-inspector';
 import { readSignedAssertion, type SignedAssertion } from './signed-assertion';
 import { loadOnce } from '../../common/load-once';
+import { SAML_REQUEST_TTL_MS } from './saml-browser-binding';
+import { assertBound, relayKey, type SamlRelay, SamlRequestCache } from './saml-relay';
+
+export interface SamlStart {
+  redirectUri: unknown;
+  codeChallenge?: string;
+  /** Sets the browser-binding cookie; answers its hash. */
+  bind: () => string;
+}
 
 /**
  * node-saml and its XML libraries load on first use, not at boot: they are about a tenth of a
@@ -21,8 +29,8 @@ import { loadOnce } from '../../common/load-once';
  */
 const loadNodeSaml = loadOnce(() => import('@node-saml/node-saml'));
 
-/** How long an AuthnRequest waits for its response (InResponseTo), and its redirect URI with it. */
-const REQUEST_TTL_MS = 10 * 60_000;
+/** How long an AuthnRequest waits for its response (InResponseTo), and its relay state with it. */
+const REQUEST_TTL_MS = SAML_REQUEST_TTL_MS;
 /** "A few seconds" of clock skew between us and the IdP (SPEC §10). */
 export const CLOCK_SKEW_MS = 5_000;
 /** An assertion is refused this long after its IssueInstant, whatever its NotOnOrAfter says. */
@@ -50,40 +58,13 @@ const GROUP_ATTRIBUTES = [
 ];
 
 /**
- * node-saml's request-id cache on our shared store, one namespace per connection: a response
- * is only ever matched with a request sent for the same connection, on any instance.
- */
-class SamlRequestCache implements CacheProvider {
-  constructor(
-    private readonly store: SsoStateStore,
-    private readonly connectionId: string,
-  ) {}
-
-  private key(id: string): string {
-    return `saml-request:${this.connectionId}:${id}`;
-  }
-
-  async saveAsync(key: string, value: string): Promise<CacheItem | null> {
-    await this.store.put(this.key(key), value, REQUEST_TTL_MS);
-    return { value, createdAt: Date.now() };
-  }
-
-  getAsync(key: string): Promise<string | null> {
-    return this.store.get(this.key(key));
-  }
-
-  async removeAsync(key: string | null): Promise<string | null> {
-    return key ? this.store.take(this.key(key)) : null;
-  }
-}
-
-/**
  * SAML 2.0 service provider, one per connection, on `@node-saml/node-saml` directly: the
  * connection is resolved from the path, a `SAML` instance is built for it per request with
  * node-saml's unsafe defaults overridden, and every refusal becomes 401 `sso_failed` here
  * rather than in a passport guard. Around node-saml's signature checks we add what it does not
- * do: the structural checks of `inspectSamlResponse` (before), and after, the assertion's
- * Issuer, its bearer confirmation (Recipient, InResponseTo), and the replay cache.
+ * do: the structural checks of `inspectSamlResponse` and the browser binding (before), and
+ * after, the assertion's Issuer, its bearer confirmation (Recipient, InResponseTo), and the
+ * replay cache.
  */
 @Injectable()
 export class SamlSsoService {
@@ -107,33 +88,47 @@ export class SamlSsoService {
   }
 
   /** Where to send the browser: the IdP's SSO URL with a deflated AuthnRequest (redirect binding). */
-  async startLogin(connectionId: string, redirectUri: unknown): Promise<string> {
+  async startLogin(connectionId: string, start: SamlStart): Promise<string> {
     const connection = await this.connection(connectionId);
-    const target = assertAllowedRedirect(redirectUri, this.config.http.appRedirectAllowlist);
+    const relay: SamlRelay = {
+      redirectUri: await this.logins.checkedRedirect(connection, start.redirectUri),
+      bindingHash: start.bind(),
+      ...(start.codeChallenge ? { codeChallenge: start.codeChallenge } : {}),
+    };
     // node-saml's own id generator (a random hex id) is replaced so that we know the id.
     const requestId = `_${randomBytes(20).toString('hex')}`;
-    await this.store.put(relayKey(connection.id, requestId), target, REQUEST_TTL_MS);
+    await this.store.put(relayKey(connection.id, requestId), JSON.stringify(relay), REQUEST_TTL_MS);
     const saml = await this.samlFor(connection, { requestId });
     return saml.getAuthorizeUrlAsync('', undefined, {});
   }
 
-  /** Validates the POSTed response and signs the user in: answers the app's redirect with a code. */
-  async consume(connectionId: string, encodedResponse: string): Promise<string> {
+  /**
+   * Validates the POSTed response and signs the user in: answers the app's redirect with a
+   * code. `boundTo` tells whether the request carries the binding cookie of a given hash.
+   */
+  async consume(
+    connectionId: string,
+    encodedResponse: string,
+    boundTo: (bindingHash: string) => boolean,
+  ): Promise<string> {
     const connection = await this.connection(connectionId);
     let asserted: AssertedIdentity;
-    let redirectUri: string;
+    let relay: SamlRelay;
     try {
-      ({ asserted, redirectUri } = await this.validate(connection, encodedResponse));
+      ({ asserted, relay } = await this.validate(connection, encodedResponse, boundTo));
     } catch (error) {
       throw this.logins.refusal(connection, error);
     }
-    return this.logins.complete(connection, asserted, redirectUri);
+    return this.logins.complete(connection, asserted, relay.redirectUri, {
+      codeChallenge: relay.codeChallenge,
+    });
   }
 
   private async validate(
     connection: LoadedConnection,
     encodedResponse: string,
-  ): Promise<{ asserted: AssertedIdentity; redirectUri: string }> {
+    boundTo: (bindingHash: string) => boolean,
+  ): Promise<{ asserted: AssertedIdentity; relay: SamlRelay }> {
     const settings = connection.saml;
     if (!settings) throw new SsoRefusal('not_saml');
     const urls = ssoUrls(this.config.http.publicUrl, connection);
@@ -147,6 +142,11 @@ export class SamlSsoService {
     if (!inspected.inResponseTo) {
       throw new SsoRefusal('in_response_to_missing', 'IdP-initiated login is off');
     }
+    // Login CSRF (F12): a response for a login this browser did not start is refused before
+    // any other check and consumes nothing, neither the relay nor node-saml's request id, so a
+    // cookie-less post cannot burn a victim's login in flight.
+    const pending = await this.store.get(relayKey(connection.id, inspected.inResponseTo));
+    if (pending !== null) assertBound(pending, boundTo);
 
     const saml = await this.samlFor(connection, { envelopeSigned: inspected.envelopeSigned });
     let result: Awaited<ReturnType<SAML['validatePostResponseAsync']>>;
@@ -188,11 +188,12 @@ export class SamlSsoService {
     if (!(await this.store.claim(`saml-assertion:${connection.id}:${assertion.id}`, ttl))) {
       throw new SsoRefusal('assertion_replayed');
     }
-    // Taking the redirect URI consumes the request: of two responses to one request, one wins.
-    const redirectUri = await this.store.take(relayKey(connection.id, inspected.inResponseTo));
-    if (!redirectUri) throw new SsoRefusal('request_already_used');
+    // Taking the relay consumes the request: of two responses to one request, one wins.
+    const taken = await this.store.take(relayKey(connection.id, inspected.inResponseTo));
+    if (!taken) throw new SsoRefusal('request_already_used');
+    const relay = assertBound(taken, boundTo);
 
-    return { asserted: this.identityOf(assertion, connection.attributeMapping), redirectUri };
+    return { asserted: this.identityOf(assertion, connection.attributeMapping), relay };
   }
 
   private identityOf(
@@ -275,10 +276,6 @@ export class SamlSsoService {
     if (!connection || connection.type !== 'saml' || !connection.saml) throw AppError.notFound();
     return connection;
   }
-}
-
-function relayKey(connectionId: string, requestId: string): string {
-  return `saml-relay:${connectionId}:${requestId}`;
 }
 
 /** A stable audit reason from node-saml's error message. */

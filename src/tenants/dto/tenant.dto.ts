@@ -16,12 +16,16 @@ import {
 } from 'class-validator';
 import { TENANT_SLUG_PATTERN } from '../../auth/dto/auth.dto';
 import { UserDto } from '../../users/dto/user.dto';
+import { MAX_REDIRECT_URI_LENGTH, MAX_TENANT_REDIRECTS } from '../app-redirect';
 import {
   TENANT_PLANS,
   TENANT_STATUSES,
   type TenantPlan,
   type TenantStatus,
 } from '../entities/tenant.entity';
+
+const REDIRECT_ALLOWLIST_DESCRIPTION =
+  "Absolute URLs (no query or fragment) this tenant's logins may return to, intersected with APP_REDIRECT_ALLOWLIST; null: the instance list";
 
 export class TenantSettingsDto {
   @ApiProperty({ description: 'Anyone may register (never in the root tenant)' })
@@ -41,6 +45,9 @@ export class TenantSettingsDto {
 
   @ApiProperty({ description: "Users of the SSO connections' domains cannot use passwords" })
   ssoRequired!: boolean;
+
+  @ApiProperty({ type: [String], nullable: true, description: REDIRECT_ALLOWLIST_DESCRIPTION })
+  redirectAllowlist!: string[] | null;
 }
 
 export class TenantDto {
@@ -177,6 +184,19 @@ export class UpdateTenantSettingsDto {
   @IsOptional()
   @IsBoolean()
   ssoRequired?: boolean;
+
+  @ApiPropertyOptional({
+    type: [String],
+    nullable: true,
+    maxItems: MAX_TENANT_REDIRECTS,
+    description: `${REDIRECT_ALLOWLIST_DESCRIPTION}; null clears it`,
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_TENANT_REDIRECTS)
+  @IsString({ each: true })
+  @MaxLength(MAX_REDIRECT_URI_LENGTH, { each: true })
+  redirectAllowlist?: string[] | null;
 }
 
 export class UpdateCurrentTenantDto {

@@ -14,6 +14,11 @@ export interface TenantSettings {
   /** null: every provider configured on the instance. */
   socialProviders: string[] | null;
   ssoRequired: boolean;
+  /**
+   * Narrows APP_REDIRECT_ALLOWLIST for this tenant's logins (the intersection is used); null
+   * or absent (tenants made before the setting): no narrowing.
+   */
+  redirectAllowlist?: string[] | null;
 }
 
 export const DEFAULT_TENANT_SETTINGS: Readonly<TenantSettings> = Object.freeze({
@@ -22,6 +27,7 @@ export const DEFAULT_TENANT_SETTINGS: Readonly<TenantSettings> = Object.freeze({
   requireMfaForAdmins: false,
   socialProviders: null,
   ssoRequired: false,
+  redirectAllowlist: null,
 });
 
 @Entity('tenants')

@@ -82,26 +82,63 @@ export async function counts(t: TestApp): Promise<Counts> {
   };
 }
 
-/** Starts an SP-initiated login and answers the AuthnRequest's id. */
+/**
+ * The browser-binding cookie (`name=value`) set by the start of each SAML login, by
+ * AuthnRequest id: what the browser that started that login holds.
+ */
+const samlBindings = new Map<string, string>();
+
+/** The `name=value` of the SAML binding cookie a login start set. */
+export function samlBindingCookie(setCookie: unknown): string {
+  const line = (Array.isArray(setCookie) ? (setCookie as string[]) : []).find((entry) =>
+    /^(__Host-)?gatehouse-saml=/.test(entry),
+  );
+  if (!line) throw new Error('The SAML login start set no binding cookie');
+  return line.split(';')[0];
+}
+
+/**
+ * Starts an SP-initiated login and answers the AuthnRequest's id. The browser's binding
+ * cookie is remembered: `postAcs` sends it for a response to this request, as that browser
+ * would.
+ */
 export async function startSamlLogin(
   t: TestApp,
   connectionId: string,
   redirectUri = APP_CALLBACK,
+  query: Record<string, string> = {},
 ): Promise<string> {
   const res = await t
     .http()
     .get(`/v1/sso/saml/${connectionId}/login`)
-    .query({ redirect_uri: redirectUri });
+    .query({ redirect_uri: redirectUri, ...query });
   expect(res.status, JSON.stringify(res.body)).toBe(302);
-  return readAuthnRequest(String(res.headers.location)).id;
+  const { id } = readAuthnRequest(String(res.headers.location));
+  samlBindings.set(id, samlBindingCookie(res.headers['set-cookie']));
+  return id;
 }
 
-export function postAcs(t: TestApp, connectionId: string, responseXml: string) {
-  return t
-    .http()
-    .post(`/v1/sso/saml/${connectionId}/acs`)
-    .type('form')
-    .send({ SAMLResponse: encode(responseXml) });
+/**
+ * Posts a response to the ACS. By default from the browser that started the login the
+ * response answers (its InResponseTo); `cookie` sends another browser's Cookie header, or
+ * none with null.
+ */
+export function postAcs(
+  t: TestApp,
+  connectionId: string,
+  responseXml: string,
+  options: { cookie?: string | null } = {},
+) {
+  const inResponseTo = /\sInResponseTo="([^"]+)"/.exec(responseXml)?.[1];
+  const cookie =
+    options.cookie !== undefined
+      ? options.cookie
+      : inResponseTo
+        ? (samlBindings.get(inResponseTo) ?? null)
+        : null;
+  const request = t.http().post(`/v1/sso/saml/${connectionId}/acs`).type('form');
+  if (cookie) void request.set('Cookie', cookie);
+  return request.send({ SAMLResponse: encode(responseXml) });
 }
 
 /** The one-time code of a successful login redirect. */
