@@ -11,6 +11,7 @@ import { FederatedLoginMfa1764401000000 } from './1764401000000-federated-login-
 import { OAuthGrantOwners1764401100000 } from './1764401100000-oauth-grant-owners';
 import { OneTimeCodeChallenge1764401300000 } from './1764401300000-one-time-code-challenge';
 import { AuditChainKeys1764401400000 } from './1764401400000-audit-chain-keys';
+import { MfaChallengeConnection1764401600000 } from './1764401600000-mfa-challenge-connection';
 
 /** Every migration, oldest first. Listed, not globbed, so tests and the CLI load the same set. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   OAuthGrantOwners1764401100000,
   OneTimeCodeChallenge1764401300000,
   AuditChainKeys1764401400000,
+  MfaChallengeConnection1764401600000,
 ] as const;

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthArtifact } from '../../src/oauth/entities/oauth-artifact.entity';
-import { openTestDataSource } from '../support/database';
+import { openTestDataSource, undoMigrationsThrough } from '../support/database';
 
 const IAT = 1_796_000_000;
 
@@ -17,7 +17,7 @@ describe('migration 1764401100000: owners of OAuth artefacts', () => {
 
   it('fills account, client and issue time of rows stored before it, so their grants can be revoked', async () => {
     await dataSource.runMigrations();
-    await dataSource.undoLastMigration();
+    await undoMigrationsThrough(dataSource, 'OAuthGrantOwners1764401100000');
     const rows = [
       { model: 'Grant', id: 'g1', payload: { accountId: 'u1', clientId: 'c1', iat: IAT } },
       {

@@ -54,6 +54,7 @@ describe('plain SQL over entity metadata', () => {
       metadata: { nested: { list: [1, 'two', null] }, unicode: 'é✓' },
       prevHash: 'a'.repeat(64),
       hash: String(seq).repeat(64).slice(0, 64),
+      keyId: 'k'.repeat(16),
       ...overrides,
     });
   }

@@ -63,3 +63,14 @@ export async function openTestDataSource(): Promise<{
     },
   };
 }
+
+/**
+ * Reverts the applied migrations from the newest down to `name` included, so a test can put
+ * rows in the schema as it stood before that migration and then run it.
+ */
+export async function undoMigrationsThrough(dataSource: DataSource, name: string): Promise<void> {
+  const names = dataSource.migrations.map((migration) => migration.name);
+  const index = names.indexOf(name);
+  if (index === -1) throw new Error(`No migration named ${name}`);
+  for (let i = names.length - 1; i >= index; i--) await dataSource.undoLastMigration();
+}

@@ -47,6 +47,13 @@ export class ActionToken {
   @Column({ type: 'varchar', length: 254 })
   email!: string;
 
+  /**
+   * An MFA challenge of an SSO login: the connection the session it opens will remember, so
+   * that a change of the connection's trust ends that session too.
+   */
+  @UuidColumn({ nullable: true })
+  ssoConnectionId!: string | null;
+
   /** Wrong codes presented with an MFA challenge; it is spent after a few. */
   @Column({ type: 'integer' })
   attempts!: number;

@@ -71,12 +71,16 @@ export class MfaLoginService implements LoginPolicy {
   async afterFederatedLogin(login: FederatedLogin): Promise<void> {
     if (!login.user.mfaEnabled) return;
     if (login.method === 'sso' && login.idpMfa) return;
-    await this.challenge(login.user, login.tenant);
+    await this.challenge(login.user, login.tenant, login.ssoConnectionId);
   }
 
   /** Answers 401 `mfa_required` with a fresh single-use `mfaToken` for `POST /v1/auth/mfa/verify`. */
-  private async challenge(user: User, tenant: Tenant): Promise<never> {
-    const { token } = await this.tokens.issue(user, 'mfa_challenge');
+  private async challenge(
+    user: User,
+    tenant: Tenant,
+    ssoConnectionId: string | null = null,
+  ): Promise<never> {
+    const { token } = await this.tokens.issue(user, 'mfa_challenge', { ssoConnectionId });
     this.audit.record({
       action: 'auth.login',
       outcome: 'failure',
@@ -118,7 +122,7 @@ export class MfaLoginService implements LoginPolicy {
       throw error;
     }
     if (!(await this.tokens.spend(row))) throw invalidMfaToken();
-    return this.finishLogin(user, tenant, factor, client);
+    return this.finishLogin(user, tenant, factor, client, row.ssoConnectionId);
   }
 
   /** Checks a code for a login, recording a refused one. */
@@ -149,6 +153,7 @@ export class MfaLoginService implements LoginPolicy {
     tenant: Tenant,
     factor: SecondFactor,
     client: ClientInfo,
+    ssoConnectionId: string | null,
   ): Promise<TokenPair> {
     await this.users.update({ id: user.id }, { lastLoginAt: new Date() });
     this.audit.record({
@@ -167,6 +172,7 @@ export class MfaLoginService implements LoginPolicy {
       password: '',
     });
     await this.policies.onSuccess({ input, client, tenant, user });
-    return this.sessions.start(user, 'mfa', client);
+    // A second factor after an SSO login: the session still came through the connection.
+    return (await this.sessions.open(user, 'mfa', client, { ssoConnectionId })).pair;
   }
 }

@@ -41,6 +41,7 @@ export class ActionTokenService {
   async issue(
     user: TokenOwner,
     purpose: ActionTokenPurpose,
+    options: { ssoConnectionId?: string | null } = {},
   ): Promise<{ token: string; expiresAt: Date }> {
     const token = randomSecret();
     const now = new Date();
@@ -55,6 +56,7 @@ export class ActionTokenService {
         tokenHash: sha256Hex(token),
         email: user.email,
         attempts: 0,
+        ssoConnectionId: options.ssoConnectionId ?? null,
         createdAt: now,
         expiresAt,
         usedAt: null,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, MoreThan, type Repository } from 'typeorm';
+import { ActionToken } from '../../account/entities/action-token.entity';
 import { newId } from '../../common/crypto/ids';
 import { AuditService } from '../../audit/audit.service';
 import { randomSecret, sha256Hex } from '../../common/crypto/tokens';
@@ -114,6 +115,7 @@ export class OneTimeCodeService {
       tenant,
       method: row.method as OneTimeCodeMethod,
       idpMfa: row.idpMfa,
+      ssoConnectionId: row.ssoConnectionId,
       client,
     });
     const { pair, sessionId } = await this.sessions.open(
@@ -127,13 +129,20 @@ export class OneTimeCodeService {
   }
 
   /**
-   * Unredeemed codes of an SSO connection whose trust changed: what the old settings vouched for
-   * must not open a session after the change.
+   * Unredeemed codes of an SSO connection whose trust changed, and the MFA challenges its
+   * logins are waiting on: what the old settings vouched for must not open a session after the
+   * change.
    */
   async withdrawForConnection(connectionId: string): Promise<void> {
+    const now = new Date();
     await this.codes.update(
-      { ssoConnectionId: connectionId, usedAt: IsNull(), expiresAt: MoreThan(new Date()) },
-      { expiresAt: new Date() },
+      { ssoConnectionId: connectionId, usedAt: IsNull(), expiresAt: MoreThan(now) },
+      { expiresAt: now },
+    );
+    await this.codes.manager.update(
+      ActionToken,
+      { ssoConnectionId: connectionId, purpose: 'mfa_challenge', usedAt: IsNull() },
+      { usedAt: now },
     );
   }
 

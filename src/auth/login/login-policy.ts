@@ -32,6 +32,8 @@ export interface FederatedLogin {
    * showed a second factor. Always false for social logins.
    */
   idpMfa: boolean;
+  /** SSO only: the connection the login came through, which the session will remember. */
+  ssoConnectionId: string | null;
   client: ClientInfo;
 }
 
