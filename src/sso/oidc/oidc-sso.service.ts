@@ -13,6 +13,7 @@ import {
   SsoConnectionsService,
 } from '../sso-connections.service';
 import { type AssertedIdentity, SsoLoginService } from '../sso-login.service';
+import { assertedEmail } from '../asserted-email';
 import { SsoRefusal } from '../sso-refusal';
 import { SsoStateStore } from '../sso-state.store';
 import { ssoUrls } from '../sso-urls';
@@ -26,7 +27,6 @@ const UPSTREAM_TIMEOUT_S = 10;
 const DISCOVERY_CACHE_TTL_MS = 10 * 60_000;
 const TRANSACTION_CONTEXT = 'sso.oidc.transaction';
 const BINDING_PATTERN = /^[A-Za-z0-9_-]{43}$/;
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 interface OidcTransaction {
   connectionId: string;
@@ -198,14 +198,13 @@ export class OidcSsoService {
         throw new SsoRefusal('userinfo_failed', (error as Error).message);
       }
     }
-    const email =
-      typeof profile[emailClaim] === 'string' ? profile[emailClaim].trim().toLowerCase() : null;
+    const email = profile[emailClaim];
     const name = profile[mapping?.name ?? 'name'];
     const groups = profile[mapping?.groups ?? 'groups'];
     return {
       asserted: {
         subject: claims.sub,
-        email: email && EMAIL_PATTERN.test(email) && email.length <= 254 ? email : null,
+        email: assertedEmail(typeof email === 'string' ? email : null),
         emailVerified: profile.email_verified === true,
         name: typeof name === 'string' ? name : null,
         groups: Array.isArray(groups)

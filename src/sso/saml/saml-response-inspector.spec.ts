@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { SsoRefusal } from '../sso-refusal';
-import { inspectSamlResponse } from './saml-response-inspector';
+import {
+  compactBase64,
+  MAX_ENCODED_RESPONSE_LENGTH,
+  inspectSamlResponse,
+} from './saml-response-inspector';
 
 const SHA256 = 'http://www.w3.org/2001/04/xmlenc#sha256';
 const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
@@ -147,5 +151,23 @@ describe('inspectSamlResponse', () => {
     );
     expect(await reasonOf('<a><b></a>')).toBe('malformed_xml');
     await expect(inspectSamlResponse('not base64!')).rejects.toThrow(SsoRefusal);
+  });
+});
+
+describe('compactBase64', () => {
+  it('takes base64 with the line breaks IdPs insert, and refuses anything else', () => {
+    const encoded = Buffer.from('<samlp:Response/>').toString('base64');
+    const wrapped = `${encoded.slice(0, 8)}\r\n${encoded.slice(8)}\n`;
+    expect(compactBase64(wrapped)).toBe(encoded);
+    expect(compactBase64('abc')).toBeNull();
+    expect(compactBase64('ab=c')).toBeNull();
+    expect(compactBase64('')).toBeNull();
+    expect(compactBase64(' \n ')).toBeNull();
+  });
+
+  it('refuses the ReDoS shapes of the old pattern, and anything over the DTO limit', () => {
+    expect(compactBase64(`${' '.repeat(99_000)}!`)).toBeNull();
+    expect(compactBase64(`${'A'.repeat(99_000)}!`)).toBeNull();
+    expect(compactBase64('A'.repeat(MAX_ENCODED_RESPONSE_LENGTH + 4))).toBeNull();
   });
 });

@@ -6,6 +6,7 @@ import { AppConfig } from '../../config/app-config';
 import type { AttributeMapping } from '../entities/sso-connection.entity';
 import { type LoadedConnection, SsoConnectionsService } from '../sso-connections.service';
 import { type AssertedIdentity, SsoLoginService } from '../sso-login.service';
+import { assertedEmail } from '../asserted-email';
 import { SsoRefusal } from '../sso-refusal';
 import { SsoStateStore } from '../sso-state.store';
 import { ssoUrls } from '../sso-urls';
@@ -37,7 +38,6 @@ export const CLOCK_SKEW_MS = 5_000;
 const MAX_ASSERTION_AGE_MS = 5 * 60_000;
 const NAMEID_UNSPECIFIED = 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified';
 const NAMEID_EMAIL = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 const EMAIL_ATTRIBUTES = [
   'email',
@@ -217,14 +217,10 @@ export class SamlSsoService {
     ) {
       email = nameId;
     }
-    const normalised = email?.trim().toLowerCase() ?? null;
     if (!nameId) throw new SsoRefusal('subject_invalid', 'The assertion has no NameID');
     return {
       subject: nameId,
-      email:
-        normalised && EMAIL_PATTERN.test(normalised) && normalised.length <= 254
-          ? normalised
-          : null,
+      email: assertedEmail(email),
       // The IdP is authoritative for the connection's domains (checked before any link).
       emailVerified: true,
       name: first(mapping?.name ? [mapping.name] : NAME_ATTRIBUTES),
