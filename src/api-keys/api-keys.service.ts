@@ -27,7 +27,7 @@ import type { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './dto/api-key
 import { ApiKey } from './entities/api-key.entity';
 import { boundedCache } from '../common/cache/bounded-cache';
 
-const KEY_FORMAT = /^gat_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
+const KEY_FORMAT = /^gat_([0-9a-f]{12})_[\w-]{43}$/;
 /** lastUsedAt is a hint for humans: written at most this often per key, off the request path. */
 const LAST_USED_WRITE_INTERVAL_MS = 60_000;
 

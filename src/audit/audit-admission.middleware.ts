@@ -6,7 +6,7 @@ import { requestIdOf } from '../common/middleware/request-id.middleware';
 import type { AuditService } from './audit.service';
 
 /** Probes and metrics record nothing, and must keep answering while the log is behind. */
-const UNAUDITED = /^\/(health|metrics)(\/|\?|$)/;
+const UNAUDITED = /^\/(?:health|metrics)(?:\/|\?|$)/;
 
 /**
  * Back-pressure for the audit log: while its buffer is full, new requests answer 503 before any

@@ -16,9 +16,7 @@ function encodeCursor(id: string): string {
 }
 
 function decodeCursor(cursor: string): string {
-  const id = /^[A-Za-z0-9_-]+$/.test(cursor)
-    ? Buffer.from(cursor, 'base64url').toString('utf8')
-    : '';
+  const id = /^[\w-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
   if (!UUID.test(id)) {
     throw AppError.validation([{ field: 'cursor', message: 'is not a cursor this API gave out' }]);
   }

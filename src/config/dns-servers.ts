@@ -6,7 +6,7 @@ import { isIPv4, isIPv6 } from 'node:net';
  * when a port follows.
  */
 export function isDnsServer(entry: string): boolean {
-  const bracketed = /^\[([0-9A-Fa-f:.]+)\](?::(\d{1,5}))?$/.exec(entry);
+  const bracketed = /^\[([0-9A-F:.]+)\](?::(\d{1,5}))?$/i.exec(entry);
   if (bracketed) return isIPv6(bracketed[1]) && validPort(bracketed[2]);
   if (isIPv6(entry)) return true;
   const v4 = /^([\d.]{7,15})(?::(\d{1,5}))?$/.exec(entry);

@@ -283,7 +283,7 @@ function providerError(code: string): SocialLoginFailure {
     });
   }
   return new SocialLoginFailure('provider_error', 'provider_error', {
-    providerError: /^[A-Za-z0-9_.-]{1,64}$/.test(code) ? code : 'invalid',
+    providerError: /^[\w.-]{1,64}$/.test(code) ? code : 'invalid',
   });
 }
 

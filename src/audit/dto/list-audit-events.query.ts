@@ -40,7 +40,7 @@ export class ListAuditEventsQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(32)
-  @Matches(/^[A-Za-z][A-Za-z0-9_]*$/, { message: 'must be a type name like user' })
+  @Matches(/^[A-Z]\w*$/i, { message: 'must be a type name like user' })
   targetType?: string;
 
   @ApiPropertyOptional()

@@ -3,8 +3,8 @@ import { safeEqual } from '../../common/crypto/tokens';
 import { AppError } from '../../common/errors/app-error';
 
 /** RFC 7636 §4.1/§4.2: 43–128 characters of the unreserved set (base64url for S256). */
-const CHALLENGE_PATTERN = /^[A-Za-z0-9_-]{43,128}$/;
-const VERIFIER_PATTERN = /^[A-Za-z0-9._~-]{43,128}$/;
+const CHALLENGE_PATTERN = /^[\w-]{43,128}$/;
+const VERIFIER_PATTERN = /^[\w.~-]{43,128}$/;
 
 /**
  * The `code_challenge` an app may give at the start of a social or SSO login, so that the

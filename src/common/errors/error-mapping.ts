@@ -18,7 +18,7 @@ const STATUS_CODES: Readonly<Record<number, ErrorCode>> = {
 
 /** Errors of the database driver that mean "the database is unreachable", not "your query is bad". */
 const UNAVAILABLE_PATTERN =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|connection timeout|timeout exceeded when trying to connect|terminating connection|the database system is (starting up|shutting down|in recovery mode)|Client has encountered a connection error|Client was closed and is not queryable|Cannot use a pool after calling end|database is locked|SQLITE_BUSY/i;
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|connection timeout|timeout exceeded when trying to connect|terminating connection|the database system is (?:starting up|shutting down|in recovery mode)|Client has encountered a connection error|Client was closed and is not queryable|Cannot use a pool after calling end|database is locked|SQLITE_BUSY/i;
 
 /**
  * TypeORM's own errors when the connection under a query runner or transaction went away. When

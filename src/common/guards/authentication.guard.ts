@@ -9,7 +9,7 @@ import { AppError } from '../errors/app-error';
 import { setDeniedPermission, setPrincipal } from '../http/request-context';
 import { AuthenticationHooks } from './authentication-hooks';
 
-const BEARER = /^Bearer[ ]+([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+)[ ]*$/i;
+const BEARER = /^Bearer +([\w-]+\.[\w-]+\.[\w-]+) *$/i;
 const MAX_CREDENTIAL_LENGTH = 8192;
 
 /**

@@ -4,7 +4,7 @@
  * all caught.
  */
 const SENSITIVE_KEY =
-  /pass(word)?|secret|token|authorization|cookie|api[-_]?key|^key$|private|^code$|mfa.?code|otp|recovery|credential|samlresponse|assertion/i;
+  /pass(?:word)?|secret|token|authorization|cookie|api[-_]?key|^key$|private|^code$|mfa.?code|otp|recovery|credential|samlresponse|assertion/i;
 
 export const REDACTED = '[redacted]';
 

@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 
-const VALID_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+const VALID_REQUEST_ID = /^[\w.-]{1,128}$/;
 const REQUEST_ID = Symbol('requestId');
 
 type WithRequestId = IncomingMessage & { [REQUEST_ID]?: string };

@@ -20,7 +20,7 @@ export type GrantRevocationReason =
   CredentialChange | 'user_revoked' | 'redirect_uris_changed' | 'client_deleted';
 
 /** A grant id as oidc-provider makes them (URL-safe random); anything else is no grant. */
-const GRANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const GRANT_ID = /^[\w-]{1,64}$/;
 
 interface Cursor {
   createdAt: Date;

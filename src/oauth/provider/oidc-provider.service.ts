@@ -54,7 +54,7 @@ function originForm(url: string | undefined): string | undefined {
 }
 
 function isJwt(value: string): boolean {
-  return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(value);
+  return /^[\w-]+\.[\w-]+\.[\w-]+$/.test(value);
 }
 
 /**

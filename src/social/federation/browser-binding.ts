@@ -4,7 +4,7 @@ import { randomSecret, safeEqual, sha256Hex } from '../../common/crypto/tokens';
 import { AppConfig } from '../../config/app-config';
 import { FEDERATION_STATE_TTL_MS } from './federation-state.store';
 
-const VALUE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const VALUE_PATTERN = /^[\w-]{43}$/;
 
 export interface BindingCookieOptions {
   /** Without the `__Host-` prefix, which is added over https. */

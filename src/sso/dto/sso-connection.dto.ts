@@ -267,7 +267,7 @@ export class UpdateSsoConnectionDto {
 export class ListSsoConnectionsQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
-  @Matches(/^(100|[1-9][0-9]?)$/, { message: 'must be a whole number from 1 to 100' })
+  @Matches(/^(100|[1-9]\d?)$/, { message: 'must be a whole number from 1 to 100' })
   limit?: string;
 
   @ApiPropertyOptional()

@@ -26,7 +26,7 @@ export const OIDC_BINDING_COOKIE = 'gh_sso_oidc';
 const UPSTREAM_TIMEOUT_S = 10;
 const DISCOVERY_CACHE_TTL_MS = 10 * 60_000;
 const TRANSACTION_CONTEXT = 'sso.oidc.transaction';
-const BINDING_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const BINDING_PATTERN = /^[\w-]{43}$/;
 
 interface OidcTransaction {
   connectionId: string;

@@ -15,7 +15,7 @@ export function normaliseCertificate(input: string): string {
     .replace(/-----BEGIN CERTIFICATE-----/g, '')
     .replace(/-----END CERTIFICATE-----/g, '')
     .replace(/\s+/g, '');
-  if (body === '' || !/^[A-Za-z0-9+/]+={0,2}$/.test(body)) {
+  if (body === '' || !/^[A-Z0-9+/]+={0,2}$/i.test(body)) {
     throw new Error('must be a PEM or base64 X.509 certificate');
   }
   let certificate: X509Certificate;

@@ -28,13 +28,13 @@ export class UnsafeXmlError extends Error {
  * `admin@x.com.evil.com`), and processing instructions after the XML declaration.
  */
 export function assertNoDangerousMarkup(xml: string): void {
-  if (/<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/i.test(xml)) {
+  if (/<!\s*(?:DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/i.test(xml)) {
     throw new UnsafeXmlError('doctype', 'The XML has a DOCTYPE or an entity declaration');
   }
   if (xml.includes('<!--')) {
     throw new UnsafeXmlError('xml_comment', 'The XML has a comment');
   }
-  const declaration = /^\uFEFF?\s*<\?xml\s[^?]*\?>/.exec(xml);
+  const declaration = /^\s*<\?xml\s[^?]*\?>/.exec(xml);
   const rest = declaration ? xml.slice(declaration[0].length) : xml;
   if (rest.includes('<?')) {
     throw new UnsafeXmlError('processing_instruction', 'The XML has a processing instruction');
