@@ -201,7 +201,7 @@ describe('TOTP multi-factor authentication', () => {
       expect(res.body).toMatchObject({
         status: 401,
         code: 'mfa_required',
-        mfaToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+        mfaToken: expect.stringMatching(/^[\w-]{43}$/),
       });
       expect(res.body.accessToken).toBeUndefined();
       const token = res.body.mfaToken as string;

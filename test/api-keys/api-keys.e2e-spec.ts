@@ -29,7 +29,7 @@ describe('API keys', () => {
       id: expect.any(String),
       name: 'deploys',
       prefix: expect.stringMatching(/^[0-9a-f]{12}$/),
-      key: expect.stringMatching(/^gat_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/),
+      key: expect.stringMatching(/^gat_[0-9a-f]{12}_[\w-]{43}$/),
       roles: [{ id: tenant.roles.admin, name: 'admin' }],
       expiresAt: null,
       createdAt: expect.any(String),

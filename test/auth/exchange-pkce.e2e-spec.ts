@@ -7,6 +7,7 @@ import { selectRows } from '../support/sql';
 import { Browser } from '../social/support/browser';
 import { APP, PUBLIC_URL, startUrl } from '../social/support/flows';
 import { TestOidcProvider } from '../social/support/test-oidc-provider';
+import { createConnection } from '../sso/support/connections';
 import { TestOidcIdp } from '../sso/support/oidc-idp';
 import {
   buildAssertion,
@@ -24,6 +25,7 @@ import {
   uniqueDomain,
   userWithRole,
 } from '../sso/support/sso-fixtures';
+import { TestDns } from '../sso/support/test-dns';
 
 const SAML_IDP = 'https://idp.pkce.example/saml';
 const SECRET = 'pkce-test-client-secret-0123456789';
@@ -41,6 +43,7 @@ function pkcePair(): { verifier: string; challenge: string } {
  */
 describe('PKCE on /v1/auth/exchange (F13)', () => {
   let t: TestApp;
+  let dns: TestDns;
   let keys: IdpKeys;
   let tenant: Tenant;
   let domain: string;
@@ -52,6 +55,7 @@ describe('PKCE on /v1/auth/exchange (F13)', () => {
 
   beforeAll(async () => {
     keys = createIdpKeys();
+    dns = await TestDns.start();
     oidcIdp = await TestOidcIdp.start();
     google = await TestOidcProvider.start([
       {
@@ -67,21 +71,21 @@ describe('PKCE on /v1/auth/exchange (F13)', () => {
         GOOGLE_CLIENT_ID: 'gatehouse-google',
         GOOGLE_CLIENT_SECRET: SECRET,
         GOOGLE_ISSUER: google.issuer,
+        ...dns.env,
       },
     });
     tenant = await createTenant(t);
     const owner = await userWithRole(t, tenant, 'owner');
     domain = uniqueDomain('pkce');
     oidcDomain = uniqueDomain('pkce-oidc');
-    const create = async (body: Record<string, unknown>) => {
-      const res = await t
-        .http()
-        .post('/v1/sso/connections')
-        .set(owner.headers)
-        .send({ name: 'Pkce IdP', domains: [domain], jitProvisioning: true, ...body });
-      expect(res.status, JSON.stringify(res.body)).toBe(201);
-      return res.body as { id: string; spEntityId: string; acsUrl: string; callbackUrl: string };
-    };
+    // Domains proven through the test DNS: only verified domains serve JIT provisioning.
+    const create = (body: Record<string, unknown>) =>
+      createConnection(
+        t,
+        owner,
+        { name: 'Pkce IdP', domains: [domain], jitProvisioning: true, ...body },
+        dns,
+      );
     saml = await create({
       type: 'saml',
       saml: {
@@ -110,6 +114,7 @@ describe('PKCE on /v1/auth/exchange (F13)', () => {
     await t?.close();
     await oidcIdp?.close();
     await google?.close();
+    await dns?.close();
     removeIdpKeys();
   });
 

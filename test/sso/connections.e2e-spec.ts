@@ -18,7 +18,7 @@ import {
 } from './support/sso-fixtures';
 
 function idpMetadata(keys: IdpKeys, entityId = 'https://idp.meta.example/saml'): string {
-  const certificate = keys.certificate.replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, '');
+  const certificate = keys.certificate.replace(/-----(?:BEGIN|END) CERTIFICATE-----|\s/g, '');
   return `<?xml version="1.0" encoding="UTF-8"?>
 <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${entityId}">
   <md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">

@@ -10,6 +10,7 @@ import {
   removeIdpKeys,
   signAssertion,
 } from './support/saml-idp';
+import { createConnection } from './support/connections';
 import {
   APP_CALLBACK,
   auditEvents,
@@ -23,6 +24,7 @@ import {
   uniqueDomain,
   userWithRole,
 } from './support/sso-fixtures';
+import { TestDns } from './support/test-dns';
 
 const IDP = 'https://idp.csrf.example/saml';
 
@@ -40,6 +42,7 @@ interface Connection {
  */
 describe('SAML login is bound to the browser that started it (F12)', () => {
   let t: TestApp;
+  let dns: TestDns;
   let keys: IdpKeys;
   let tenant: Tenant;
   let connection: Connection;
@@ -47,16 +50,19 @@ describe('SAML login is bound to the browser that started it (F12)', () => {
 
   beforeAll(async () => {
     // Over https, as in production: the cookie is then Secure and __Host- prefixed.
-    t = await createTestApp({ env: { ...SSO_ENV, PUBLIC_URL: 'https://gatehouse.test' } });
+    dns = await TestDns.start();
+    t = await createTestApp({
+      env: { ...SSO_ENV, ...dns.env, PUBLIC_URL: 'https://gatehouse.test' },
+    });
     keys = createIdpKeys();
     tenant = await createTenant(t);
     const owner = await userWithRole(t, tenant, 'owner');
     domain = uniqueDomain('csrf');
-    const res = await t
-      .http()
-      .post('/v1/sso/connections')
-      .set(owner.headers)
-      .send({
+    // A verified domain: JIT provisions only there, so the accepted login below can succeed.
+    connection = await createConnection(
+      t,
+      owner,
+      {
         type: 'saml',
         name: 'Csrf IdP',
         domains: [domain],
@@ -66,12 +72,13 @@ describe('SAML login is bound to the browser that started it (F12)', () => {
           ssoUrl: 'https://idp.csrf.example/sso',
           certificate: keys.certificate,
         },
-      });
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    connection = res.body as Connection;
+      },
+      dns,
+    );
   });
   afterAll(async () => {
     await t.close();
+    await dns.close();
     removeIdpKeys();
   });
 

@@ -25,6 +25,7 @@ import {
   type PeerConnection,
   samlLogin,
 } from './support/sso-peers';
+import { TestDns } from './support/test-dns';
 
 /**
  * Review F6 through SSO: an attacker registers `victim@<the company's domain>` with a password
@@ -34,6 +35,7 @@ import {
 describe('SSO linking: no pre-account takeover, and every new link is audited and mailed', () => {
   let t: TestApp;
   let sink: SmtpSink;
+  let dns: TestDns;
   let keys: IdpKeys;
   let idp: TestOidcIdp;
   let tenant: Tenant;
@@ -45,27 +47,37 @@ describe('SSO linking: no pre-account takeover, and every new link is audited an
 
   beforeAll(async () => {
     sink = await SmtpSink.start();
-    t = await createTestApp({ env: { ...SSO_ENV, SMTP_URL: sink.url } });
+    dns = await TestDns.start();
+    t = await createTestApp({ env: { ...SSO_ENV, ...dns.env, SMTP_URL: sink.url } });
     keys = createIdpKeys();
     idp = await TestOidcIdp.start();
     tenant = await createTenant(t);
     const owner = await userWithRole(t, tenant, 'owner');
     samlDomain = uniqueDomain('link-saml');
     oidcDomain = uniqueDomain('link-oidc');
-    saml = await createSamlConnection(t, owner.headers, keys, {
-      name: 'Acme Okta',
-      domains: [samlDomain],
-    });
-    oidc = await createOidcConnection(t, owner.headers, idp, 'gatehouse-link', {
-      name: 'Acme Entra',
-      domains: [oidcDomain],
-    });
+    // The company proved its domains: only then may an IdP's email link an account at all.
+    saml = await createSamlConnection(
+      t,
+      owner.headers,
+      keys,
+      { name: 'Acme Okta', domains: [samlDomain] },
+      dns,
+    );
+    oidc = await createOidcConnection(
+      t,
+      owner.headers,
+      idp,
+      'gatehouse-link',
+      { name: 'Acme Entra', domains: [oidcDomain] },
+      dns,
+    );
     await idp.register([oidcClientOf(oidc, 'gatehouse-link')]);
   });
   afterAll(async () => {
     await t?.close();
     await idp?.close();
     await sink?.close();
+    await dns?.close();
     removeIdpKeys();
   });
 
@@ -169,7 +181,7 @@ describe('SSO linking: no pre-account takeover, and every new link is audited an
     const holder = (await verifiedAccount(email)).user;
     const reply = await oidcLogin(t, idp, oidc, oidcAccount(email));
     expect(reply.status, JSON.stringify(reply.body)).toBe(302);
-    expect(codeOf(reply.headers.location)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(codeOf(reply.headers.location)).toMatch(/^[\w-]{43}$/);
     const linked = await auditEvents(t, 'auth.identity.linked', holder.id);
     expect(linked.map((event) => event.metadata)).toEqual([
       { provider: `sso:${oidc.id}`, identityId: expect.any(String), method: 'sso' },

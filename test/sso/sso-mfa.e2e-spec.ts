@@ -21,6 +21,7 @@ import {
   type PeerConnection,
   samlLogin,
 } from './support/sso-peers';
+import { TestDns } from './support/test-dns';
 
 const MICROSOFT_MFA = 'http://schemas.microsoft.com/claims/multipleauthn';
 
@@ -37,6 +38,7 @@ interface MfaUser {
  */
 describe('SSO logins meet the account’s MFA (SAML and OIDC)', () => {
   let t: TestApp;
+  let dns: TestDns;
   let keys: IdpKeys;
   let idp: TestOidcIdp;
   let tenant: Tenant;
@@ -47,17 +49,23 @@ describe('SSO logins meet the account’s MFA (SAML and OIDC)', () => {
   let oidcUser: MfaUser;
 
   beforeAll(async () => {
-    t = await createTestApp({ env: SSO_ENV });
+    dns = await TestDns.start();
+    t = await createTestApp({ env: { ...SSO_ENV, ...dns.env } });
     keys = createIdpKeys();
     idp = await TestOidcIdp.start();
     tenant = await createTenant(t);
     owner = await userWithRole(t, tenant, 'owner');
     const samlDomain = uniqueDomain('mfa-saml');
     const oidcDomain = uniqueDomain('mfa-oidc');
-    saml = await createSamlConnection(t, owner.headers, keys, { domains: [samlDomain] });
-    oidc = await createOidcConnection(t, owner.headers, idp, 'gatehouse-mfa', {
-      domains: [oidcDomain],
-    });
+    saml = await createSamlConnection(t, owner.headers, keys, { domains: [samlDomain] }, dns);
+    oidc = await createOidcConnection(
+      t,
+      owner.headers,
+      idp,
+      'gatehouse-mfa',
+      { domains: [oidcDomain] },
+      dns,
+    );
     await idp.register([oidcClientOf(oidc, 'gatehouse-mfa')]);
     samlUser = await mfaUser(`totp.${Date.now()}@${samlDomain}`);
     oidcUser = await mfaUser(`totp.${Date.now()}@${oidcDomain}`);
@@ -66,6 +74,7 @@ describe('SSO logins meet the account’s MFA (SAML and OIDC)', () => {
   afterAll(async () => {
     await t?.close();
     await idp?.close();
+    await dns?.close();
     removeIdpKeys();
   });
 

@@ -3,6 +3,7 @@ import type { Tenant } from '../../src/tenants/entities/tenant.entity';
 import { bearer, createTenant, login, register } from '../factories';
 import { createMember, platformAdmin, type TenantFixture } from '../factories/tenancy';
 import { createTestApp, ROOT_TENANT, type TestApp } from '../support/app';
+import { updateRow } from '../support/sql';
 import { createConnection, type SsoConnectionAnswer } from './support/connections';
 import {
   buildAssertion,
@@ -258,6 +259,8 @@ describe('SSO trust is owner-level (F2)', () => {
 
   it('a trust change revokes the sessions that came through the connection; password sessions stay; the audit names fields, never a secret', async () => {
     const employee = await register(t, tenant.slug, `employee@${domain}`);
+    // A verified account: SSO links no other (review F6).
+    await updateRow(t, 'users', employee.user.id, { emailVerified: true });
     const viaSso = await samlLogin(saml, employee.user.email);
     const viaPassword = await login(t, tenant.slug, employee.user.email);
     const ownerPassword = await login(t, tenant.slug, owner.email);
@@ -316,6 +319,7 @@ describe('SSO trust is owner-level (F2)', () => {
 
   it('a login code issued before a trust change no longer opens a session after it', async () => {
     const employee = await register(t, tenant.slug, `late@${domain}`);
+    await updateRow(t, 'users', employee.user.id, { emailVerified: true });
     const requestId = await startSamlLogin(t, saml.id);
     const current = (await t.http().get(`/v1/sso/connections/${saml.id}`).set(owner.headers)).body;
     const xml = signAssertion(

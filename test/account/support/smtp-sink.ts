@@ -116,8 +116,8 @@ export class SmtpSink {
 
 /** The link's token (`?token=`) of each of the mail's parts; they must agree. */
 export function tokenOf(mail: ReceivedMail): string {
-  const inText = /[?&]token=([A-Za-z0-9_%-]+)/.exec(mail.text)?.[1];
-  const inHtml = /[?&]token=([A-Za-z0-9_%-]+)/.exec(mail.html)?.[1];
+  const inText = /[?&]token=([\w%-]+)/.exec(mail.text)?.[1];
+  const inHtml = /[?&]token=([\w%-]+)/.exec(mail.html)?.[1];
   if (!inText || inText !== inHtml)
     throw new Error('The mail carries no (or two different) tokens');
   return decodeURIComponent(inText);

@@ -92,7 +92,7 @@ export class Browser {
       const index = pair.indexOf('=');
       const name = pair.slice(0, index).trim();
       const value = pair.slice(index + 1).trim();
-      const expired = attributes.some((a) => /^\s*(max-age=0|expires=thu, 01 jan 1970)/i.test(a));
+      const expired = attributes.some((a) => /^\s*(?:max-age=0|expires=thu, 01 jan 1970)/i.test(a));
       if (expired || value === '') jar.delete(name);
       else jar.set(name, value);
     }

@@ -91,7 +91,7 @@ const samlBindings = new Map<string, string>();
 /** The `name=value` of the SAML binding cookie a login start set. */
 export function samlBindingCookie(setCookie: unknown): string {
   const line = (Array.isArray(setCookie) ? (setCookie as string[]) : []).find((entry) =>
-    /^(__Host-)?gatehouse-saml=/.test(entry),
+    /^(?:__Host-)?gatehouse-saml=/.test(entry),
   );
   if (!line) throw new Error('The SAML login start set no binding cookie');
   return line.split(';')[0];

@@ -1,35 +1,33 @@
 import type { ClientMetadata } from 'oidc-provider';
 import { expect } from 'vitest';
 import type { TestApp } from '../../support/app';
+import { createConnection, type SsoConnectionAnswer } from './connections';
 import type { TestOidcIdp } from './oidc-idp';
 import { buildAssertion, buildResponse, type IdpKeys, signAssertion } from './saml-idp';
 import { APP_CALLBACK, postAcs, startSamlLogin } from './sso-fixtures';
+import type { TestDns } from './test-dns';
 
 export const SAML_IDP = 'https://idp.peers.example/saml';
 export const OIDC_CLIENT_SECRET = 'enterprise-client-secret-value';
 
-export interface PeerConnection {
-  id: string;
-  type: 'saml' | 'oidc';
-  name: string;
-  spEntityId: string | null;
-  acsUrl: string | null;
-  callbackUrl: string | null;
-  idpEnforcesMfa: boolean;
-}
+/** A connection as the API answers it, with its MFA trust. */
+export type PeerConnection = SsoConnectionAnswer & { idpEnforcesMfa: boolean };
 
-/** A SAML connection trusting `keys`, created by a tenant owner through the API. */
+/**
+ * A SAML connection trusting `keys`, created by a tenant owner through the API, its domains
+ * proven through `dns`.
+ */
 export async function createSamlConnection(
   t: TestApp,
   ownerHeaders: Record<string, string>,
   keys: IdpKeys,
   body: Record<string, unknown>,
+  dns: TestDns,
 ): Promise<PeerConnection> {
-  const res = await t
-    .http()
-    .post('/v1/sso/connections')
-    .set(ownerHeaders)
-    .send({
+  const connection = await createConnection(
+    t,
+    { headers: ownerHeaders },
+    {
       type: 'saml',
       name: 'Peers SAML',
       jitProvisioning: false,
@@ -39,32 +37,37 @@ export async function createSamlConnection(
         certificate: keys.certificate,
       },
       ...body,
-    });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body as PeerConnection;
+    },
+    dns,
+  );
+  return connection as PeerConnection;
 }
 
-/** An OIDC connection to the test IdP with this client id, created by a tenant owner. */
+/**
+ * An OIDC connection to the test IdP with this client id, created by a tenant owner, its
+ * domains proven through `dns`.
+ */
 export async function createOidcConnection(
   t: TestApp,
   ownerHeaders: Record<string, string>,
   idp: TestOidcIdp,
   clientId: string,
   body: Record<string, unknown>,
+  dns: TestDns,
 ): Promise<PeerConnection> {
-  const res = await t
-    .http()
-    .post('/v1/sso/connections')
-    .set(ownerHeaders)
-    .send({
+  const connection = await createConnection(
+    t,
+    { headers: ownerHeaders },
+    {
       type: 'oidc',
       name: 'Peers OIDC',
       jitProvisioning: false,
       oidc: { issuer: idp.issuer, clientId, clientSecret: OIDC_CLIENT_SECRET },
       ...body,
-    });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body as PeerConnection;
+    },
+    dns,
+  );
+  return connection as PeerConnection;
 }
 
 /** The client registration the test IdP needs for a connection. */
@@ -72,7 +75,7 @@ export function oidcClientOf(connection: PeerConnection, clientId: string): Clie
   return {
     client_id: clientId,
     client_secret: OIDC_CLIENT_SECRET,
-    redirect_uris: [connection.callbackUrl ?? ''],
+    redirect_uris: [connection.callbackUrl],
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
@@ -95,15 +98,15 @@ export async function samlLogin(
   const requestId = await startSamlLogin(t, connection.id);
   const assertion = buildAssertion({
     idpEntityId: SAML_IDP,
-    audience: connection.spEntityId ?? '',
-    recipient: connection.acsUrl ?? '',
+    audience: connection.spEntityId,
+    recipient: connection.acsUrl,
     inResponseTo: requestId,
     nameId,
     authnContextClassRef,
   });
   const response = buildResponse({
     idpEntityId: SAML_IDP,
-    destination: connection.acsUrl ?? '',
+    destination: connection.acsUrl,
     inResponseTo: requestId,
     body: assertion,
   });
