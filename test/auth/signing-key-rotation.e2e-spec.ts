@@ -146,9 +146,9 @@ describe('signing-key rotation and revocation (platform admins)', () => {
     expect(await engineKids(t)).not.toContain(current);
   });
 
-  it('answers 404 for an unknown kid', async () => {
+  it('answers 404 for an unknown kid, and for one no key could have (a NUL, a slash), never 500', async () => {
     const admin = await platformAdmin(t);
-    for (const kid of ['no-such-kid', 'x'.repeat(300)]) {
+    for (const kid of ['no-such-kid', 'x'.repeat(300), 'abc\u0000def', 'a b', 'k%2Fid']) {
       const res = await t.http().delete(keyPath(kid)).set(admin.headers);
       expect(res.status).toBe(404);
       expect(res.body.code).toBe('not_found');
