@@ -80,6 +80,8 @@ export interface BootstrapConfig {
   readonly adminEmail: string;
   /** null: a password is generated and printed once. */
   readonly adminPassword: string | null;
+  /** Where a generated password goes when stdout is not a terminal (a log stream). */
+  readonly passwordOutput: string;
 }
 
 export interface MailConfig {

@@ -437,7 +437,15 @@ export function loadConfig(source: Env): AppConfig {
       rateLimits,
       lockoutThreshold,
     },
-    bootstrap: { tenantSlug, adminEmail, adminPassword },
+    bootstrap: {
+      tenantSlug,
+      adminEmail,
+      adminPassword,
+      passwordOutput: env.string(
+        'BOOTSTRAP_ADMIN_PASSWORD_OUTPUT',
+        './data/bootstrap-admin-password',
+      ),
+    },
     mail: { smtpUrl, from: mailFrom },
     social,
     dns: { servers: dnsServers },
