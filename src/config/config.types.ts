@@ -4,6 +4,8 @@ export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 export interface HttpConfig {
   readonly port: number;
   readonly host: string;
+  /** `METRICS_PORT`: /metrics on HOST at this port only; null: on the public listener. */
+  readonly metricsPort: number | null;
   /** External base URL without a trailing slash. */
   readonly publicUrl: string;
   /**

@@ -123,6 +123,15 @@ describe('loadConfig', () => {
     expect(allowed.warnings.join()).toContain('TLS');
   });
 
+  it('METRICS_PORT: unset keeps /metrics on the public listener; else a port other than PORT', () => {
+    expect(loadConfig({}).http.metricsPort).toBeNull();
+    expect(loadConfig({ METRICS_PORT: '9464' }).http.metricsPort).toBe(9464);
+    expect(problems({ METRICS_PORT: '3000' })).toEqual(['METRICS_PORT must differ from PORT']);
+    expect(problems({ METRICS_PORT: '0' })).toEqual([
+      expect.stringMatching(/^METRICS_PORT must be/),
+    ]);
+  });
+
   it('APP_URL is the base of mailed links, PUBLIC_URL by default', () => {
     expect(loadConfig({ ...KEK, PUBLIC_URL: 'https://id.example.com/' }).http.appUrl).toBe(
       'https://id.example.com',

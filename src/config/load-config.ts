@@ -259,6 +259,8 @@ export function loadConfig(source: Env): AppConfig {
 
   const port = env.int('PORT', 3000, 0, 65535);
   const host = env.string('HOST', nodeEnv === 'development' ? DEVELOPMENT_HOST : '0.0.0.0');
+  const metricsPort = env.raw('METRICS_PORT') ? env.int('METRICS_PORT', 0, 1, 65535) : null;
+  if (metricsPort === port) env.problems.push('METRICS_PORT must differ from PORT');
   const publicUrl = stripTrailingSlash(
     env.url('PUBLIC_URL', `http://localhost:${port === 0 ? 3000 : port}`, ['http:', 'https:']) ??
       'http://localhost:3000',
@@ -409,6 +411,7 @@ export function loadConfig(source: Env): AppConfig {
     http: {
       port,
       host,
+      metricsPort,
       publicUrl,
       appUrl,
       trustProxy,
