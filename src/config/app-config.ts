@@ -20,6 +20,8 @@ import type {
  */
 export class AppConfig {
   readonly env!: 'development' | 'production' | 'test';
+  /** NODE_ENV=development on loopback (`isLocalDevelopment`): mailed links may be logged. */
+  readonly localDevelopment!: boolean;
   readonly http!: HttpConfig;
   readonly database!: DatabaseConfig;
   readonly redis!: RedisConfig;

@@ -4,6 +4,8 @@ export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 export interface HttpConfig {
   readonly port: number;
   readonly host: string;
+  /** `METRICS_PORT`: /metrics on HOST at this port only; null: on the public listener. */
+  readonly metricsPort: number | null;
   /** External base URL without a trailing slash. */
   readonly publicUrl: string;
   /**
@@ -80,6 +82,8 @@ export interface BootstrapConfig {
   readonly adminEmail: string;
   /** null: a password is generated and printed once. */
   readonly adminPassword: string | null;
+  /** Where a generated password goes when stdout is not a terminal (a log stream). */
+  readonly passwordOutput: string;
 }
 
 export interface MailConfig {

@@ -1,3 +1,5 @@
+import { missingKeyProblem, type ModeFacts } from './development-mode';
+
 /** The part of the boot-time environment reader these settings need. */
 interface EnvSource {
   readonly problems: string[];
@@ -9,12 +11,12 @@ const MIN_LENGTH = 32;
 /**
  * `KEY_ENCRYPTION_KEYS` (comma-separated, newest first) or the single-key form
  * `KEY_ENCRYPTION_KEY`: the newest seals, every listed one still opens what it sealed, so the
- * operator can add a key, rewrap, then drop the old one. The production rules of SPEC §4 apply
- * to whichever form is given.
+ * operator can add a key, rewrap, then drop the old one. Without either, the built-in key serves
+ * local development and tests only (`missingKeyProblem`).
  */
 export function readKeyEncryptionKeys(
   env: EnvSource,
-  production: boolean,
+  mode: ModeFacts,
   warnings: string[],
   insecureDevelopmentKey: string,
 ): string[] {
@@ -31,11 +33,11 @@ export function readKeyEncryptionKeys(
   }
   if (new Set(keys).size !== keys.length) env.problems.push(`${name} lists a key twice`);
   if (keys.length > 0) return keys;
-  if (production) {
-    env.problems.push(
-      'KEY_ENCRYPTION_KEY is required in production (at least 32 random characters)',
-    );
-  } else {
+  const problem = missingKeyProblem(mode);
+  if (problem !== null) {
+    env.problems.push(problem);
+  } else if (mode.nodeEnv !== 'development') {
+    // In development the mode line says it (`developmentModeLine`).
     warnings.push(
       'KEY_ENCRYPTION_KEY is not set: using an insecure development key. Secrets at rest are NOT protected.',
     );

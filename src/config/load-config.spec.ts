@@ -12,13 +12,15 @@ function problems(env: Record<string, string>): string[] {
   return [];
 }
 
+const KEK = { KEY_ENCRYPTION_KEY: 'unit-test-key-encryption-key-0123456789' };
+
 describe('loadConfig', () => {
   it('has working defaults for development', () => {
     const config = loadConfig({});
     expect(config.env).toBe('development');
     expect(config.http).toMatchObject({
       port: 3000,
-      host: '0.0.0.0',
+      host: '127.0.0.1',
       publicUrl: 'http://localhost:3000',
       trustProxy: false,
       corsOrigins: [],
@@ -35,7 +37,55 @@ describe('loadConfig', () => {
     expect(config.security.rateLimits).toEqual(DEFAULT_RATE_LIMITS);
     expect(config.security.lockoutThreshold).toBe(10);
     expect(config.log).toEqual({ level: 'info', format: 'pretty' });
-    expect(config.warnings.join()).toContain('KEY_ENCRYPTION_KEY');
+    expect(config.localDevelopment).toBe(true);
+    expect(config.warnings[0]).toBe(
+      'development mode: insecure built-in key, mail links logged — not for production',
+    );
+  });
+
+  it('the built-in key serves only development on loopback with a localhost PUBLIC_URL (F19)', () => {
+    for (const env of [
+      {},
+      { NODE_ENV: 'development', HOST: '127.0.0.1', PUBLIC_URL: 'http://127.0.0.1:3000' },
+      { HOST: '::1', PUBLIC_URL: 'http://[::1]:8080' },
+      { HOST: 'localhost', PORT: '4000' },
+    ]) {
+      const config = loadConfig(env);
+      expect(config.localDevelopment, JSON.stringify(env)).toBe(true);
+      expect(config.security.keyEncryptionKeys).toHaveLength(1);
+    }
+    const refused: [Record<string, string>, string][] = [
+      [{ HOST: '0.0.0.0' }, 'HOST is "0.0.0.0", not loopback'],
+      [{ NODE_ENV: 'development', HOST: '10.0.0.5' }, 'HOST is "10.0.0.5", not loopback'],
+      [{ PUBLIC_URL: 'https://localhost:3000' }, 'PUBLIC_URL is https://localhost:3000, not'],
+      [{ PUBLIC_URL: 'http://id.example.com' }, 'PUBLIC_URL is http://id.example.com, not'],
+      [{ PUBLIC_URL: 'http://localhost.example.com' }, 'PUBLIC_URL is http://localhost.example'],
+      [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY declares a proxy in front'],
+    ];
+    for (const [env, reason] of refused) {
+      const found = problems(env);
+      expect(found, JSON.stringify(env)).toHaveLength(1);
+      expect(found[0]).toMatch(/^KEY_ENCRYPTION_KEY is required \(at least 32 random characters\)/);
+      expect(found[0]).toContain(reason);
+    }
+    // With a key of its own, a reachable development instance starts, and logs no mail links.
+    const reachable = loadConfig({ HOST: '0.0.0.0', KEY_ENCRYPTION_KEY: 'k'.repeat(40) });
+    expect(reachable.localDevelopment).toBe(false);
+    expect(reachable.warnings[0]).toMatch(/^development mode on a reachable address/);
+    expect(problems({ NODE_ENV: 'production', HOST: '127.0.0.1' })).toContain(
+      'KEY_ENCRYPTION_KEY is required in production (at least 32 random characters)',
+    );
+    expect(
+      loadConfig({
+        NODE_ENV: 'production',
+        KEY_ENCRYPTION_KEY: 'k'.repeat(40),
+        ALLOW_SQLITE_IN_PRODUCTION: 'true',
+      }).http.host,
+    ).toBe('0.0.0.0');
+    // Tests never serve anyone: they keep the built-in key, with the warning, and log no links.
+    const test = loadConfig({ NODE_ENV: 'test', HOST: '0.0.0.0' });
+    expect(test.localDevelopment).toBe(false);
+    expect(test.warnings.join()).toContain('KEY_ENCRYPTION_KEY is not set');
   });
 
   it('reports every problem at once, one line each, without echoing secrets', () => {
@@ -73,13 +123,25 @@ describe('loadConfig', () => {
     expect(allowed.warnings.join()).toContain('TLS');
   });
 
+  it('METRICS_PORT: unset keeps /metrics on the public listener; else a port other than PORT', () => {
+    expect(loadConfig({}).http.metricsPort).toBeNull();
+    expect(loadConfig({ METRICS_PORT: '9464' }).http.metricsPort).toBe(9464);
+    expect(problems({ METRICS_PORT: '3000' })).toEqual(['METRICS_PORT must differ from PORT']);
+    expect(problems({ METRICS_PORT: '0' })).toEqual([
+      expect.stringMatching(/^METRICS_PORT must be/),
+    ]);
+  });
+
   it('APP_URL is the base of mailed links, PUBLIC_URL by default', () => {
-    expect(loadConfig({ PUBLIC_URL: 'https://id.example.com/' }).http.appUrl).toBe(
+    expect(loadConfig({ ...KEK, PUBLIC_URL: 'https://id.example.com/' }).http.appUrl).toBe(
       'https://id.example.com',
     );
     expect(
-      loadConfig({ PUBLIC_URL: 'https://id.example.com', APP_URL: 'https://app.example.com/' }).http
-        .appUrl,
+      loadConfig({
+        ...KEK,
+        PUBLIC_URL: 'https://id.example.com',
+        APP_URL: 'https://app.example.com/',
+      }).http.appUrl,
     ).toBe('https://app.example.com');
     expect(problems({ APP_URL: 'javascript:alert(1)' })).toEqual([
       expect.stringMatching(/^APP_URL must be a http: or https: URL/),
@@ -133,6 +195,7 @@ describe('loadConfig', () => {
 
   it('PostgreSQL when DATABASE_URL is set; API_AUDIENCE defaults to PUBLIC_URL', () => {
     const config = loadConfig({
+      ...KEK,
       DATABASE_URL: 'postgres://u@h/db',
       PUBLIC_URL: 'https://id.example.com/',
     });

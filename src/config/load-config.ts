@@ -6,6 +6,7 @@ import {
   type RateLimitConfig,
   type RateLimitRule,
 } from './config.types';
+import { DEVELOPMENT_HOST, developmentModeLine, isLocalDevelopment } from './development-mode';
 import { readKeyEncryptionKeys } from './key-encryption-keys';
 import { isDnsServer } from './dns-servers';
 import { DEFAULT_RATE_LIMITS } from './rate-limit.defaults';
@@ -257,7 +258,9 @@ export function loadConfig(source: Env): AppConfig {
   const production = nodeEnv === 'production';
 
   const port = env.int('PORT', 3000, 0, 65535);
-  const host = env.string('HOST', '0.0.0.0');
+  const host = env.string('HOST', nodeEnv === 'development' ? DEVELOPMENT_HOST : '0.0.0.0');
+  const metricsPort = env.raw('METRICS_PORT') ? env.int('METRICS_PORT', 0, 1, 65535) : null;
+  if (metricsPort === port) env.problems.push('METRICS_PORT must differ from PORT');
   const publicUrl = stripTrailingSlash(
     env.url('PUBLIC_URL', `http://localhost:${port === 0 ? 3000 : port}`, ['http:', 'https:']) ??
       'http://localhost:3000',
@@ -318,12 +321,11 @@ export function loadConfig(source: Env): AppConfig {
     env.problems.push('JWT_SECRET must be at least 32 bytes when JWT_ALG=HS256');
   }
 
-  const keyEncryptionKeys = readKeyEncryptionKeys(
-    env,
-    production,
-    warnings,
-    INSECURE_DEV_KEY_MATERIAL,
-  );
+  const trustProxy = env.bool('TRUST_PROXY', false);
+  const mode = { nodeEnv, host, publicUrl, trustProxy };
+  const keyEncryptionKeys = readKeyEncryptionKeys(env, mode, warnings, INSECURE_DEV_KEY_MATERIAL);
+  const modeLine = developmentModeLine(mode, keyEncryptionKeys[0] === INSECURE_DEV_KEY_MATERIAL);
+  if (modeLine !== null) warnings.unshift(modeLine);
   // 0 turns scheduled rotation off (an operator who rotates through the API only).
   const signingKeyRotationDays = env.int('SIGNING_KEY_ROTATION_DAYS', 90, 0, 3650);
 
@@ -405,12 +407,14 @@ export function loadConfig(source: Env): AppConfig {
 
   return AppConfig.of({
     env: nodeEnv,
+    localDevelopment: isLocalDevelopment(mode),
     http: {
       port,
       host,
+      metricsPort,
       publicUrl,
       appUrl,
-      trustProxy: env.bool('TRUST_PROXY', false),
+      trustProxy,
       corsOrigins,
       tls,
       appRedirectAllowlist,
@@ -436,7 +440,15 @@ export function loadConfig(source: Env): AppConfig {
       rateLimits,
       lockoutThreshold,
     },
-    bootstrap: { tenantSlug, adminEmail, adminPassword },
+    bootstrap: {
+      tenantSlug,
+      adminEmail,
+      adminPassword,
+      passwordOutput: env.string(
+        'BOOTSTRAP_ADMIN_PASSWORD_OUTPUT',
+        './data/bootstrap-admin-password',
+      ),
+    },
     mail: { smtpUrl, from: mailFrom },
     social,
     dns: { servers: dnsServers },

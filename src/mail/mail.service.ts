@@ -187,7 +187,8 @@ export class MailService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private logUnsent(message: MailMessage): void {
-    const link = this.config.env === 'development' && message.link ? ` Link: ${message.link}` : '';
+    // A link carries its token: logged only where nobody but the developer reads the log (F19).
+    const link = this.config.localDevelopment && message.link ? ` Link: ${message.link}` : '';
     this.logger.log(
       `SMTP_URL is not set: ${message.kind} mail to ${message.to} ("${message.subject}") not sent.${link}`,
     );

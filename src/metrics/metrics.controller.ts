@@ -1,12 +1,18 @@
-import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Header, Req } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
 import { Public } from '../common/decorators/access.decorators';
+import { AppError } from '../common/errors/app-error';
+import { MetricsListener } from './metrics-listener';
 import { MetricsService } from './metrics.service';
 
 @ApiTags('operations')
 @Controller('metrics')
 export class MetricsController {
-  constructor(private readonly metrics: MetricsService) {}
+  constructor(
+    private readonly metrics: MetricsService,
+    private readonly listener: MetricsListener,
+  ) {}
 
   /** For Prometheus on the internal network: keep it away from the public edge. */
   @Get()
@@ -17,7 +23,11 @@ export class MetricsController {
     description: 'Prometheus text format',
     content: { 'text/plain': { schema: { type: 'string' } } },
   })
-  scrape(): Promise<string> {
+  @ApiNotFoundResponse({ description: 'METRICS_PORT is set: served on that port only' })
+  scrape(@Req() req: Request): Promise<string> {
+    // Checked here, on whatever path reached the handler (`/METRICS`, `/metrics/`), as an
+    // unknown route would answer.
+    if (this.listener.separate && !this.listener.arrivedInternally(req)) throw AppError.notFound();
     return this.metrics.registry.metrics();
   }
 }

@@ -9,6 +9,7 @@ import { withDatabaseLock } from '../database/database-lock';
 import { TransactionRunner } from '../database/transaction-runner';
 import { createBuiltInRoles } from '../roles/built-in-roles';
 import { UserAccountsService } from '../users/user-accounts.service';
+import { BootstrapPasswordOutput } from './bootstrap-password-output';
 import { DEFAULT_TENANT_SETTINGS, Tenant } from './entities/tenant.entity';
 
 /**
@@ -33,11 +34,14 @@ export class PlatformBootstrapService implements OnApplicationBootstrap {
       if (await this.dataSource.getRepository(Tenant).exists({ where: { isRoot: true } })) return;
       const { tenantSlug, adminEmail, adminPassword } = this.config.bootstrap;
       const password = adminPassword ?? randomBytes(18).toString('base64url');
+      const generated = { tenant: tenantSlug, email: adminEmail, password };
+      const output = new BootstrapPasswordOutput(this.config.bootstrap.passwordOutput, this.logger);
       const passwordHash = await this.accounts.hashPassword(
         password,
         adminEmail,
         'BOOTSTRAP_ADMIN_PASSWORD',
       );
+      if (!adminPassword) await output.prepare(generated);
       const now = new Date();
       const tenant = Object.assign(new Tenant(), {
         id: newId(),
@@ -51,21 +55,26 @@ export class PlatformBootstrapService implements OnApplicationBootstrap {
         createdAt: now,
         updatedAt: now,
       });
-      const admin = await this.transactions.run(async (manager) => {
-        await manager.insert(Tenant, tenant);
-        await createBuiltInRoles(manager, tenant.id, true);
-        return this.accounts.create(
-          manager,
-          {
-            tenantId: tenant.id,
-            email: adminEmail,
-            name: 'Platform admin',
-            emailVerified: true,
-            roleNames: ['platform-admin'],
-          },
-          passwordHash,
-        );
-      });
+      const admin = await this.transactions
+        .run(async (manager) => {
+          await manager.insert(Tenant, tenant);
+          await createBuiltInRoles(manager, tenant.id, true);
+          return this.accounts.create(
+            manager,
+            {
+              tenantId: tenant.id,
+              email: adminEmail,
+              name: 'Platform admin',
+              emailVerified: true,
+              roleNames: ['platform-admin'],
+            },
+            passwordHash,
+          );
+        })
+        .catch(async (error: unknown) => {
+          await output.discard();
+          throw error;
+        });
       this.audit.record({
         action: 'tenant.created',
         outcome: 'success',
@@ -83,27 +92,7 @@ export class PlatformBootstrapService implements OnApplicationBootstrap {
         metadata: { roles: ['platform-admin'], bootstrap: true },
       });
       this.logger.log(`Created root tenant "${tenant.slug}" and platform admin ${adminEmail}`);
-      if (!adminPassword) this.printGeneratedPassword(tenantSlug, adminEmail, password);
+      if (!adminPassword) output.announce(generated);
     });
-  }
-
-  /**
-   * The generated password goes to the terminal once, never to the structured log: log lines
-   * are shipped and kept, and a password must not be.
-   */
-  private printGeneratedPassword(tenant: string, email: string, password: string): void {
-    process.stdout.write(
-      [
-        '',
-        '================================================================',
-        ' Gatehouse first start: platform admin created',
-        `   tenant:   ${tenant}`,
-        `   email:    ${email}`,
-        `   password: ${password}`,
-        ' This password is shown only once. Sign in and change it.',
-        '================================================================',
-        '',
-      ].join('\n') + '\n',
-    );
   }
 }

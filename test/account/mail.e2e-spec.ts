@@ -117,6 +117,32 @@ describe('mail delivery', () => {
     for (const line of mailLogs(t)) expect(line).not.toMatch(/token=/);
   });
 
+  it('F19: without SMTP_URL, a development instance others can reach logs no reset link', async () => {
+    // Development by mistake (NODE_ENV left unset) on a reachable address: whoever reads the
+    // shipped logs asks a reset for the victim and must not find the link there.
+    const reachable: Record<string, string>[] = [
+      { NODE_ENV: '', HOST: '0.0.0.0' },
+      { NODE_ENV: 'development', HOST: '127.0.0.1', PUBLIC_URL: 'https://id.example.com' },
+    ];
+    for (const env of reachable) {
+      const t = await createTestApp({ env: { ...env, APP_URL: 'http://localhost:5173' } });
+      try {
+        expect(t.config.env).toBe('development');
+        const slug = (await createTenant(t)).slug;
+        const victim = await register(t, slug);
+        await forgot(t, slug, victim.user.email);
+        await t.app.get(BackgroundTasks).settled();
+        const line = mailLogs(t).find((l) =>
+          l.includes(`password_reset mail to ${victim.user.email}`),
+        );
+        expect(line, JSON.stringify(env)).toContain('not sent');
+        expect(line).not.toMatch(/token=|Link:|reset-password/);
+      } finally {
+        await t.close();
+      }
+    }
+  });
+
   it('without SMTP_URL logs the mail, and its link only in development', async () => {
     const quiet = await createTestApp();
     try {
