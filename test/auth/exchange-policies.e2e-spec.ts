@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OneTimeCodeService } from '../../src/auth/exchange/one-time-code.service';
 import { bearer, createTenant, register } from '../factories';
-import { totp } from '../account/support/helpers';
+import { totp, enrolTotp } from '../account/support/helpers';
 import { createTestApp, type TestApp } from '../support/app';
 
 /**
@@ -25,18 +25,7 @@ describe('account rules at the one-time-code exchange', () => {
 
   it('a social login of an MFA user answers 401 mfa_required; the mfaToken and a TOTP code finish it', async () => {
     const account = await register(t, (await createTenant(t)).slug);
-    const enrolled = await t
-      .http()
-      .post('/v1/auth/mfa/totp/enroll')
-      .set(bearer(account.accessToken));
-    expect(enrolled.status).toBe(200);
-    const secret = enrolled.body.secret as string;
-    await t
-      .http()
-      .post('/v1/auth/mfa/totp/confirm')
-      .set(bearer(account.accessToken))
-      .send({ code: totp(secret) })
-      .expect(200);
+    const { secret } = await enrolTotp(t, account.accessToken);
 
     const res = await t
       .http()
@@ -59,17 +48,8 @@ describe('account rules at the one-time-code exchange', () => {
 
   async function mfaUser(): Promise<{ user: { id: string; tenantId: string }; secret: string }> {
     const account = await register(t, (await createTenant(t)).slug);
-    const enrolled = await t
-      .http()
-      .post('/v1/auth/mfa/totp/enroll')
-      .set(bearer(account.accessToken));
-    await t
-      .http()
-      .post('/v1/auth/mfa/totp/confirm')
-      .set(bearer(account.accessToken))
-      .send({ code: totp(enrolled.body.secret) })
-      .expect(200);
-    return { user: account.user, secret: enrolled.body.secret as string };
+    const { secret } = await enrolTotp(t, account.accessToken);
+    return { user: account.user, secret };
   }
 
   it('an SSO login of an MFA user answers 401 mfa_required like a password login (review F2)', async () => {

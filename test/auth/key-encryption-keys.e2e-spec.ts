@@ -4,7 +4,7 @@ import { SecretBox } from '../../src/common/crypto/secret-box';
 import { clientSecretContext } from '../../src/sso/sso-connections.service';
 import { bearer, register, STRONG_PASSWORD, uniqueEmail } from '../factories';
 import { createTenantWithOwner, platformAdmin, type TenantFixture } from '../factories/tenancy';
-import { forgetTotpSteps, totp } from '../account/support/helpers';
+import { forgetTotpSteps, totp, enrolTotp } from '../account/support/helpers';
 import { createTestApp, type TestApp } from '../support/app';
 import type { TestDatabase } from '../support/database';
 import { createSharedDatabase } from '../support/shared-database';
@@ -78,17 +78,7 @@ describe('key-encryption-key rotation', () => {
       const account = await register(t, tenant.slug, email);
       userId = account.user.id;
       oldToken = account.accessToken;
-      const enrolled = await t
-        .http()
-        .post('/v1/auth/mfa/totp/enroll')
-        .set(bearer(account.accessToken));
-      totpSecret = enrolled.body.secret as string;
-      const confirmed = await t
-        .http()
-        .post('/v1/auth/mfa/totp/confirm')
-        .set(bearer(account.accessToken))
-        .send({ code: totp(totpSecret) });
-      expect(confirmed.status).toBe(200);
+      ({ secret: totpSecret } = await enrolTotp(t, account.accessToken));
       const connection = await t
         .http()
         .post('/v1/sso/connections')

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tenant } from '../../src/tenants/entities/tenant.entity';
-import { forgetTotpSteps, totp } from '../account/support/helpers';
+import { forgetTotpSteps, totp, enrolTotp } from '../account/support/helpers';
 import { bearer, createTenant, register } from '../factories';
 import { createTestApp, type TestApp } from '../support/app';
 import { updateRow } from '../support/sql';
@@ -82,18 +82,7 @@ describe('SSO logins meet the account’s MFA (SAML and OIDC)', () => {
   async function mfaUser(email: string): Promise<MfaUser> {
     const account = await register(t, tenant.slug, email);
     await updateRow(t, 'users', account.user.id, { emailVerified: true });
-    const enrolled = await t
-      .http()
-      .post('/v1/auth/mfa/totp/enroll')
-      .set(bearer(account.accessToken));
-    expect(enrolled.status).toBe(200);
-    const secret = enrolled.body.secret as string;
-    await t
-      .http()
-      .post('/v1/auth/mfa/totp/confirm')
-      .set(bearer(account.accessToken))
-      .send({ code: totp(secret) })
-      .expect(200);
+    const { secret } = await enrolTotp(t, account.accessToken);
     await forgetTotpSteps(t, account.user.id);
     return { id: account.user.id, email, secret };
   }

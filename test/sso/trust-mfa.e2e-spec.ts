@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Tenant } from '../../src/tenants/entities/tenant.entity';
-import { forgetTotpSteps, totp } from '../account/support/helpers';
+import { forgetTotpSteps, totp, enrolTotp } from '../account/support/helpers';
 import { bearer, createTenant, register } from '../factories';
 import { createTestApp, type TestApp } from '../support/app';
 import { updateRow } from '../support/sql';
@@ -37,17 +37,7 @@ describe('SSO trust and the second factor', () => {
     saml = await createSamlConnection(t, owner.headers, keys, { domains: [domain] }, dns);
     const account = await register(t, tenant.slug, `totp.${Date.now()}@${domain}`);
     await updateRow(t, 'users', account.user.id, { emailVerified: true });
-    const enrolled = await t
-      .http()
-      .post('/v1/auth/mfa/totp/enroll')
-      .set(bearer(account.accessToken));
-    const secret = enrolled.body.secret as string;
-    await t
-      .http()
-      .post('/v1/auth/mfa/totp/confirm')
-      .set(bearer(account.accessToken))
-      .send({ code: totp(secret) })
-      .expect(200);
+    const { secret } = await enrolTotp(t, account.accessToken);
     user = { id: account.user.id, email: account.user.email, secret };
   });
   afterAll(async () => {

@@ -70,3 +70,24 @@ export async function forgetTotpSteps(t: TestApp, userId: string): Promise<void>
     .where('user_id = :userId', { userId })
     .execute();
 }
+
+/**
+ * Turns TOTP on for the holder of `accessToken` through the API (enroll, then confirm with a
+ * real code) and answers the secret with the recovery codes.
+ */
+export async function enrolTotp(
+  t: TestApp,
+  accessToken: string,
+): Promise<{ secret: string; recoveryCodes: string[] }> {
+  const headers = { Authorization: `Bearer ${accessToken}` };
+  const enrolled = await t.http().post('/v1/auth/mfa/totp/enroll').set(headers);
+  expect(enrolled.status, JSON.stringify(enrolled.body)).toBe(200);
+  const secret = enrolled.body.secret as string;
+  const confirmed = await t
+    .http()
+    .post('/v1/auth/mfa/totp/confirm')
+    .set(headers)
+    .send({ code: totp(secret) });
+  expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
+  return { secret, recoveryCodes: confirmed.body.recoveryCodes as string[] };
+}
