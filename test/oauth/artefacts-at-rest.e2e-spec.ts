@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createTenant, register, uniqueEmail } from '../factories';
+import { bearer, createTenant, register, STRONG_PASSWORD, uniqueEmail } from '../factories';
 import { createTestApp, type TestApp } from '../support/app';
 import { selectRows } from '../support/sql';
 import { RP_REDIRECT_URI } from './relying-party';
@@ -11,6 +11,7 @@ import {
   CookieJar,
   createClient,
   decodeJwt,
+  hiddenField,
   tenantOwner,
 } from './support';
 
@@ -108,13 +109,26 @@ describe('OAuth artefacts at rest (sha256 of their ids)', () => {
     const [interaction] = jar.values('_interaction');
     await expectHashedOnly({ interaction: { model: 'Interaction', value: interaction ?? '' } });
 
-    const { location } = await authorizeInBrowser(interactionPage, { email }, { jar });
-    const code = location.searchParams.get('code') ?? '';
+    // Signed in, at the consent page: the session and a second interaction that refers to it.
+    const loginPage = await (await browserFetch(jar, interactionPage)).text();
+    const login = await browserFetch(jar, new URL(`${interactionPage.pathname}/login`, url), {
+      form: { csrf: hiddenField(loginPage, 'csrf'), email, password: STRONG_PASSWORD },
+    });
+    let consentPage = new URL(login.headers.get('location') ?? '', url);
+    for (let step = 0; step < 4 && consentPage.pathname.startsWith('/oidc/auth'); step++) {
+      const next = await browserFetch(jar, consentPage);
+      consentPage = new URL(next.headers.get('location') ?? '', consentPage);
+    }
+    expect(consentPage.pathname).toMatch(/^\/oidc\/interaction\//);
     const session = jar.values('_session').at(-1) ?? '';
     await expectHashedOnly({
-      code: { model: 'AuthorizationCode', value: code },
       session: { model: 'Session', value: session },
+      consentInteraction: { model: 'Interaction', value: jar.values('_interaction').at(-1) ?? '' },
     });
+
+    const { location } = await authorizeInBrowser(consentPage, { email }, { jar });
+    const code = location.searchParams.get('code') ?? '';
+    await expectHashedOnly({ code: { model: 'AuthorizationCode', value: code } });
     const tokens = await oidc.authorizationCodeGrant(configuration, location, {
       pkceCodeVerifier: verifier,
       expectedState: state,
@@ -126,8 +140,6 @@ describe('OAuth artefacts at rest (sha256 of their ids)', () => {
       verifier,
       state,
       jar,
-      session,
-      interaction: interaction ?? '',
     };
   }
 
@@ -140,12 +152,15 @@ describe('OAuth artefacts at rest (sha256 of their ids)', () => {
     await expectHashedOnly({
       refreshToken: { model: 'RefreshToken', value: refreshToken },
       accessTokenId: { model: 'AccessToken', value: jti },
-      session: { model: 'Session', value: flow.session },
+      // Signing in and consenting each gave the session a new id (and cookie): the last one.
+      session: { model: 'Session', value: flow.jar.values('_session').at(-1) ?? '' },
     });
     const everything = (await dump()).map((row) => row.text).join('\n');
-    for (const value of [flow.code, flow.interaction, ...flow.jar.values('_interaction_resume')]) {
-      expect(everything).not.toContain(value);
-    }
+    const cookies = ['_session', '_interaction', '_interaction_resume'].flatMap((name) =>
+      flow.jar.values(name),
+    );
+    expect(cookies.length).toBeGreaterThanOrEqual(6);
+    for (const value of [flow.code, ...cookies]) expect(everything).not.toContain(value);
 
     // The access token is accepted, the refresh token still refreshes, and so does its successor.
     expect((await t.http().get('/v1/auth/me').set(bearer(flow.tokens.access_token))).status).toBe(
