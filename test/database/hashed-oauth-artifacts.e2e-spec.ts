@@ -42,7 +42,8 @@ describe('migration 1764401700000: OAuth artefacts under sha256(id)', () => {
       },
     ];
     for (let i = 0; i < REFRESH_TOKENS; i++) {
-      const id = `refresh-${String(i).padStart(4, '0')}`;
+      // Upper case sorts before a hash's hex: rewritten rows come round again after the cursor.
+      const id = `Refresh-${String(i).padStart(4, '0')}`;
       rows.push({ model: 'RefreshToken', id, payload: { jti: id, grantId: 'grant-one' } });
     }
     const p =
@@ -58,15 +59,15 @@ describe('migration 1764401700000: OAuth artefacts under sha256(id)', () => {
     await dataSource.runMigrations();
 
     const stored = await dataSource.query<
-      { model: string; id: string; uid: string | null; grant_id: string | null; payload: string }[]
-    >('SELECT model, id, uid, grant_id, payload FROM oauth_artifacts');
+      { model: string; id: string; uid: string | null; payload: string }[]
+    >('SELECT model, id, uid, payload FROM oauth_artifacts');
     expect(stored).toHaveLength(rows.length);
     const text = JSON.stringify(stored);
     for (const secret of [
       'session-cookie-one',
       'interaction-one',
-      'refresh-0000',
-      'refresh-0619',
+      'Refresh-0000',
+      'Refresh-0619',
     ]) {
       expect(text).not.toContain(secret);
     }
@@ -86,6 +87,5 @@ describe('migration 1764401700000: OAuth artefacts under sha256(id)', () => {
       session: { uid: 'session-uid-one', accountId: 'u1' },
     });
     expect(JSON.parse(byId.get('Grant grant-one')?.payload ?? '{}')).toEqual(rows[0]?.payload);
-    expect(byId.get(`RefreshToken ${sha256('refresh-0007')}`)?.grant_id).toBeNull();
   });
 });
