@@ -12,6 +12,7 @@ import { OAuthGrantOwners1764401100000 } from './1764401100000-oauth-grant-owner
 import { OneTimeCodeChallenge1764401300000 } from './1764401300000-one-time-code-challenge';
 import { AuditChainKeys1764401400000 } from './1764401400000-audit-chain-keys';
 import { MfaChallengeConnection1764401600000 } from './1764401600000-mfa-challenge-connection';
+import { HashedOAuthArtifacts1764401700000 } from './1764401700000-hashed-oauth-artifacts';
 
 /** Every migration, oldest first. Listed, not globbed, so tests and the CLI load the same set. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   OneTimeCodeChallenge1764401300000,
   AuditChainKeys1764401400000,
   MfaChallengeConnection1764401600000,
+  HashedOAuthArtifacts1764401700000,
 ] as const;

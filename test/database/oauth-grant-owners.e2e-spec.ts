@@ -41,13 +41,17 @@ describe('migration 1764401100000: owners of OAuth artefacts', () => {
 
     const stored = await dataSource.getRepository(OAuthArtifact).find({ order: { id: 'ASC' } });
     const owners = Object.fromEntries(
-      stored.map((row) => [row.id, [row.accountId, row.clientId, row.issuedAt?.getTime() ?? null]]),
+      // By model: the later migration 1764401700000 stores all but grants under sha256(id).
+      stored.map((row) => [
+        row.model,
+        [row.accountId, row.clientId, row.issuedAt?.getTime() ?? null],
+      ]),
     );
     expect(owners).toEqual({
-      g1: ['u1', 'c1', IAT * 1000],
-      i1: [null, null, null],
-      r1: ['u1', 'c1', (IAT + 60) * 1000],
-      s1: ['u1', null, null],
+      Grant: ['u1', 'c1', IAT * 1000],
+      Interaction: [null, null, null],
+      RefreshToken: ['u1', 'c1', (IAT + 60) * 1000],
+      Session: ['u1', null, null],
     });
   });
 });

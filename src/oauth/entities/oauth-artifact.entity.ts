@@ -3,8 +3,10 @@ import { TimestampColumn } from '../../database/columns';
 
 /**
  * What oidc-provider persists through its adapter (sessions, interactions, grants, codes,
- * refresh tokens, and a record of each JWT access token), one row per model and id. The payload
- * is the library's JSON; the indexed columns are what the adapter looks rows up by.
+ * refresh tokens, and a record of each JWT access token), one row per model and id. The id (and
+ * a session's uid) is stored as its SHA-256, except a grant's (`storedId`); the payload is the
+ * library's JSON without the values that equal a credential; the indexed columns are what the
+ * adapter looks rows up by.
  */
 @Entity('oauth_artifacts')
 @Index('ix_oauth_artifacts_grant', ['grantId'])

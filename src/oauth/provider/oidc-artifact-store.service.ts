@@ -3,12 +3,17 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, LessThan, type Repository } from 'typeorm';
 import { InvalidationBus } from '../../common/cache/invalidation-bus';
 import { OAuthArtifact } from '../entities/oauth-artifact.entity';
+import {
+  type ArtifactPayload,
+  openPayload,
+  sealPayload,
+  storedId,
+  storedUid,
+} from './artifact-keys';
 
 /** Rows are kept this long past their expiry, so a replayed code or refresh token is still recognised. */
 const KEEP_AFTER_EXPIRY_MS = 60 * 60_000;
 const SWEEP_INTERVAL_MS = 5 * 60_000;
-
-export type ArtifactPayload = Record<string, unknown>;
 
 /** Raised when a one-time artefact was consumed by someone else first (a concurrent redemption). */
 export class AlreadyConsumedError extends Error {
@@ -36,8 +41,9 @@ const text = (value: unknown): string | null => (typeof value === 'string' ? val
 
 /**
  * The storage behind oidc-provider's adapter, in Gatehouse's own database so that every
- * instance shares sessions, codes and grants. Everything is keyed by (model, id); the grant id,
- * session uid, account and client are columns because rows are looked up by them.
+ * instance shares sessions, codes and grants. Everything is keyed by (model, sha256(id)) (see
+ * `storedId`: a database read yields no usable token, code or cookie); the grant id, session
+ * uid, account and client are columns because rows are looked up by them.
  */
 @Injectable()
 export class OidcArtifactStore implements OnModuleInit, OnModuleDestroy {
@@ -71,10 +77,10 @@ export class OidcArtifactStore implements OnModuleInit, OnModuleDestroy {
     await this.artifacts.upsert(
       {
         model,
-        id,
-        payload: JSON.stringify(payload),
+        id: storedId(model, id),
+        payload: JSON.stringify(sealPayload(model, id, payload)),
         grantId: text(payload.grantId),
-        uid: text(payload.uid),
+        uid: storedUid(text(payload.uid)),
         accountId: text(payload.accountId),
         clientId: text(payload.clientId),
         issuedAt: typeof payload.iat === 'number' ? new Date(payload.iat * 1000) : new Date(),
@@ -90,20 +96,21 @@ export class OidcArtifactStore implements OnModuleInit, OnModuleDestroy {
    * used code or refresh token to detect its replay.
    */
   async find(model: string, id: string): Promise<ArtifactPayload | undefined> {
-    const row = await this.artifacts.findOne({ where: { model, id } });
-    return row ? this.toPayload(row) : undefined;
+    const row = await this.artifacts.findOne({ where: { model, id: storedId(model, id) } });
+    return row ? this.toPayload(row, id) : undefined;
   }
 
   async findByUid(model: string, uid: string): Promise<ArtifactPayload | undefined> {
-    const row = await this.artifacts.findOne({ where: { model, uid } });
-    return row ? this.toPayload(row) : undefined;
+    const row = await this.artifacts.findOne({ where: { model, uid: storedUid(uid) ?? '' } });
+    return row ? this.toPayload(row, null) : undefined;
   }
 
   /**
    * Marks a code or refresh token used. One conditional UPDATE decides a race: of N concurrent
    * redemptions exactly one consumes it, and the others are treated as a replay.
    */
-  async consume(model: string, id: string): Promise<void> {
+  async consume(model: string, rawId: string): Promise<void> {
+    const id = storedId(model, rawId);
     const result = await this.artifacts.update(
       { model, id, consumedAt: IsNull() },
       { consumedAt: new Date() },
@@ -119,7 +126,7 @@ export class OidcArtifactStore implements OnModuleInit, OnModuleDestroy {
   }
 
   async destroy(model: string, id: string): Promise<void> {
-    await this.artifacts.delete({ model, id });
+    await this.artifacts.delete({ model, id: storedId(model, id) });
     if (model === 'Grant') this.announceGrantRevoked(id);
   }
 
@@ -263,8 +270,8 @@ export class OidcArtifactStore implements OnModuleInit, OnModuleDestroy {
     };
   }
 
-  private toPayload(row: OAuthArtifact): ArtifactPayload {
-    const payload = JSON.parse(row.payload) as ArtifactPayload;
+  private toPayload(row: OAuthArtifact, id: string | null): ArtifactPayload {
+    const payload = openPayload(row.model, id, JSON.parse(row.payload) as ArtifactPayload);
     if (row.consumedAt) payload.consumed = Math.floor(row.consumedAt.getTime() / 1000);
     return payload;
   }
