@@ -8,6 +8,7 @@ import {
 } from './config.types';
 import { readKeyEncryptionKeys } from './key-encryption-keys';
 import { isDnsServer } from './dns-servers';
+import { parseAllowlistEntry } from './upstream-allowlist';
 import { DEFAULT_RATE_LIMITS } from './rate-limit.defaults';
 
 /** Thrown with every problem found, one per line, so an operator fixes them all in one go. */
@@ -394,6 +395,13 @@ export function loadConfig(source: Env): AppConfig {
     );
   }
 
+  const privateAllowlist = env.list('UPSTREAM_PRIVATE_ALLOWLIST');
+  for (const entry of privateAllowlist.filter((item) => parseAllowlistEntry(item) === null)) {
+    env.problems.push(
+      `UPSTREAM_PRIVATE_ALLOWLIST entry "${entry}" must be a host name, an IP address or a CIDR like 10.0.0.0/8`,
+    );
+  }
+
   const logLevel = env.oneOf('LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'info');
   const logFormat = env.oneOf(
     'LOG_FORMAT',
@@ -440,6 +448,7 @@ export function loadConfig(source: Env): AppConfig {
     mail: { smtpUrl, from: mailFrom },
     social,
     dns: { servers: dnsServers },
+    outbound: { privateAllowlist, allowLoopback: !production },
     log: { level: logLevel, format: logFormat },
     warnings,
   });
