@@ -1,6 +1,8 @@
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataSource } from 'typeorm';
 import { AppConfig } from '../../src/config/app-config';
+import { SsoConnection } from '../../src/sso/entities/sso-connection.entity';
 import type { Tenant } from '../../src/tenants/entities/tenant.entity';
 import { createTenant } from '../factories';
 import { createTestApp, type TestApp } from '../support/app';
@@ -123,6 +125,17 @@ describe('SSRF through enterprise OIDC upstreams, and forged ID tokens (review F
     dns.publishAddress(name, '127.0.0.2');
     await expectUnavailable(id);
     expect(dns.queries).toContain(name);
+    expect(inside.connections).toBe(0);
+  });
+
+  it('an issuer stored before the check (or before the allowlist narrowed) is refused before it is dialled', async () => {
+    const id = await connectionAt(stub.discovery('/was-fine'));
+    const connections = t.app.get(DataSource).getRepository(SsoConnection);
+    const row = await connections.findOneByOrFail({ id });
+    await connections.update(id, {
+      oidc: { ...row.oidc!, issuer: `https://127.0.0.2:${inside.port}/` },
+    });
+    await expectUnavailable(id);
     expect(inside.connections).toBe(0);
   });
 
