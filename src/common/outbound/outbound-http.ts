@@ -1,6 +1,7 @@
 import { lookup as systemLookup, type LookupAddress } from 'node:dns';
 import { Resolver } from 'node:dns/promises';
 import { isIP, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type * as client from 'openid-client';
 import { Agent, buildConnector } from 'undici';
@@ -81,10 +82,18 @@ export class OutboundHttp implements OnModuleDestroy {
       return reason && `points at a ${reason}`;
     }
     let addresses: LookupAddress[];
+    // The system resolver has no bound of its own, and an admin waits on this answer.
+    const bound = new AbortController();
+    const timeout = sleep(DNS_TIMEOUT_MS * DNS_TRIES, undefined, { signal: bound.signal }).then(
+      () => Promise.reject(new Error('DNS lookup timed out')),
+    );
+    timeout.catch(() => undefined);
     try {
-      addresses = await this.resolve(host);
+      addresses = await Promise.race([this.resolve(host), timeout]);
     } catch {
       return null;
+    } finally {
+      bound.abort();
     }
     for (const { address } of addresses) {
       const reason = this.policy.refusal(host, address);
