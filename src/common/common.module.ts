@@ -2,6 +2,7 @@ import { Global, Module, type Provider } from '@nestjs/common';
 import { ClsService, ClsServiceManager } from 'nestjs-cls';
 import { InvalidationBus } from './cache/invalidation-bus';
 import { SecretBox } from './crypto/secret-box';
+import { OutboundHttp } from './outbound/outbound-http';
 import { RedisService, redisProvider } from './redis/redis.service';
 
 /**
@@ -18,11 +19,11 @@ const requestContext: Provider = {
 
 /**
  * Infrastructure every feature may use: the request context, Redis, cross-instance cache
- * invalidation, secrets at rest.
+ * invalidation, secrets at rest, the outbound HTTP client.
  */
 @Global()
 @Module({
-  providers: [requestContext, redisProvider, InvalidationBus, SecretBox],
-  exports: [ClsService, RedisService, InvalidationBus, SecretBox],
+  providers: [requestContext, redisProvider, InvalidationBus, SecretBox, OutboundHttp],
+  exports: [ClsService, RedisService, InvalidationBus, SecretBox, OutboundHttp],
 })
 export class CommonModule {}

@@ -5,6 +5,7 @@ import type {
   HttpConfig,
   LogConfig,
   MailConfig,
+  OutboundConfig,
   RedisConfig,
   SecurityConfig,
   SocialConfig,
@@ -31,6 +32,7 @@ export class AppConfig {
   readonly mail!: MailConfig;
   readonly social!: SocialConfig;
   readonly dns!: DnsConfig;
+  readonly outbound!: OutboundConfig;
   readonly log!: LogConfig;
   /** Lines the operator should read at start (insecure development defaults, and so on). */
   readonly warnings!: readonly string[];

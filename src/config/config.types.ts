@@ -117,8 +117,18 @@ export interface SocialConfig {
 }
 
 export interface DnsConfig {
-  /** `DNS_SERVERS` (`ip[:port]`), for the domain-verification lookups; empty: the system's. */
+  /**
+   * `DNS_SERVERS` (`ip[:port]`): the one resolver setting of the app, for domain-verification
+   * TXT lookups and the outbound client's address lookups; empty: the system's.
+   */
   readonly servers: readonly string[];
+}
+
+export interface OutboundConfig {
+  /** `UPSTREAM_PRIVATE_ALLOWLIST`: host names, addresses or CIDRs tenant-configured URLs may reach. */
+  readonly privateAllowlist: readonly string[];
+  /** Loopback is reachable from tenant-configured URLs outside production (local IdPs) only. */
+  readonly allowLoopback: boolean;
 }
 
 export interface LogConfig {

@@ -166,6 +166,26 @@ describe('loadConfig', () => {
     }
   });
 
+  it('UPSTREAM_PRIVATE_ALLOWLIST: hosts, addresses or CIDRs, empty by default; loopback only outside production', () => {
+    expect(loadConfig({}).outbound).toEqual({ privateAllowlist: [], allowLoopback: true });
+    expect(
+      loadConfig({
+        UPSTREAM_PRIVATE_ALLOWLIST: 'idp.corp.internal, 10.20.0.0/16,[fd00::1],fd00::/8',
+      }).outbound.privateAllowlist,
+    ).toEqual(['idp.corp.internal', '10.20.0.0/16', '[fd00::1]', 'fd00::/8']);
+    for (const bad of ['10.0.0.0/33', 'https://idp.example', 'idp_corp', '300.1.1.1']) {
+      expect(problems({ UPSTREAM_PRIVATE_ALLOWLIST: bad }), bad).toEqual([
+        expect.stringMatching(/^UPSTREAM_PRIVATE_ALLOWLIST entry .* must be a host name/),
+      ]);
+    }
+    const production = loadConfig({
+      NODE_ENV: 'production',
+      KEY_ENCRYPTION_KEY: 'k'.repeat(40),
+      ALLOW_SQLITE_IN_PRODUCTION: 'true',
+    });
+    expect(production.outbound.allowLoopback).toBe(false);
+  });
+
   it('HS256 needs a secret of at least 32 bytes', () => {
     expect(problems({ JWT_ALG: 'HS256' })).toEqual([expect.stringMatching(/^JWT_SECRET/)]);
     expect(problems({ JWT_ALG: 'HS256', JWT_SECRET: 's'.repeat(31) })).toHaveLength(1);

@@ -9,6 +9,7 @@ import {
 import { DEVELOPMENT_HOST, developmentModeLine, isLocalDevelopment } from './development-mode';
 import { readKeyEncryptionKeys } from './key-encryption-keys';
 import { isDnsServer } from './dns-servers';
+import { parseAllowlistEntry } from './upstream-allowlist';
 import { DEFAULT_RATE_LIMITS } from './rate-limit.defaults';
 
 /** Thrown with every problem found, one per line, so an operator fixes them all in one go. */
@@ -396,6 +397,13 @@ export function loadConfig(source: Env): AppConfig {
     );
   }
 
+  const privateAllowlist = env.list('UPSTREAM_PRIVATE_ALLOWLIST');
+  for (const entry of privateAllowlist.filter((item) => parseAllowlistEntry(item) === null)) {
+    env.problems.push(
+      `UPSTREAM_PRIVATE_ALLOWLIST entry "${entry}" must be a host name, an IP address or a CIDR like 10.0.0.0/8`,
+    );
+  }
+
   const logLevel = env.oneOf('LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'info');
   const logFormat = env.oneOf(
     'LOG_FORMAT',
@@ -452,6 +460,7 @@ export function loadConfig(source: Env): AppConfig {
     mail: { smtpUrl, from: mailFrom },
     social,
     dns: { servers: dnsServers },
+    outbound: { privateAllowlist, allowLoopback: !production },
     log: { level: logLevel, format: logFormat },
     warnings,
   });

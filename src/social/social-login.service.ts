@@ -12,7 +12,7 @@ import { TenantDirectory } from '../tenants/tenant-directory.service';
 import { User } from '../users/entities/user.entity';
 import { assertAllowedRedirect, redirectWith } from '../tenants/app-redirect';
 import { FederationStateStore } from './federation/federation-state.store';
-import { isUpstreamUnavailable } from './federation/upstream-http';
+import { isUpstreamUnavailable } from '../common/outbound/upstream-http';
 import { ProviderAnswerError } from './providers/provider-answer-error';
 import type { ProviderProfile, SocialProvider } from './providers/social-provider';
 import { SocialProviders } from './providers/social-providers';

@@ -5,6 +5,7 @@ import type { Principal } from '../auth/principal/principal';
 import { rulesOfRole } from '../auth/principal/principal.service';
 import { SecretBox } from '../common/crypto/secret-box';
 import { AppError, type FieldError } from '../common/errors/app-error';
+import { OutboundHttp } from '../common/outbound/outbound-http';
 import { Role } from '../roles/entities/role.entity';
 import { assertGrantable } from '../roles/privilege';
 import { assertUpstreamUrl } from './connection-settings';
@@ -29,13 +30,14 @@ export function clientSecretContext(connectionId: string): string {
 
 /**
  * Turns the settings of a connection as an admin sent them into what is stored: IdP metadata
- * parsed, certificates normalised, upstream URLs checked, the OIDC client secret sealed, and
+ * parsed, certificates normalised, upstream URLs checked (the OIDC issuer's address too), the OIDC client secret sealed, and
  * roles a JIT login hands out checked against what the caller may grant.
  */
 @Injectable()
 export class ConnectionSettingsBuilder {
   constructor(
     private readonly secrets: SecretBox,
+    private readonly outbound: OutboundHttp,
     @InjectRepository(Role) private readonly roles: Repository<Role>,
   ) {}
 
@@ -96,17 +98,20 @@ export class ConnectionSettingsBuilder {
     return { idpEntityId, ssoUrl, certificates: [...new Set([primary, ...additional])] };
   }
 
-  oidcSettings(
+  async oidcSettings(
     connectionId: string,
     input: OidcSettingsDto,
     current: OidcSettings | null,
-  ): OidcSettings {
+  ): Promise<OidcSettings> {
     const errors: FieldError[] = [];
     const issuer = input.issuer?.trim() ?? current?.issuer;
     if (!issuer) errors.push({ field: 'oidc.issuer', message: 'is required' });
     else {
       try {
         assertUpstreamUrl(issuer, { issuer: true });
+        // Known now, so said now (SPEC §14); the outbound client checks again at every request.
+        const refusal = await this.outbound.refusal(new URL(issuer));
+        if (refusal) throw new Error(`${refusal}, which is not reachable from Gatehouse`);
       } catch (error) {
         errors.push({ field: 'oidc.issuer', message: (error as Error).message });
       }

@@ -105,7 +105,7 @@ export class SsoConnectionsService {
     } else {
       if (input.saml) throw fieldError('saml', 'is only for SAML connections');
       if (!input.oidc) throw fieldError('oidc', 'is required for an OIDC connection');
-      oidc = this.settings.oidcSettings(id, input.oidc, null);
+      oidc = await this.settings.oidcSettings(id, input.oidc, null);
     }
     const defaultRoleIds =
       input.defaultRoleIds ?? (await this.settings.memberRoleIds(auth.tenant.id));
@@ -158,7 +158,7 @@ export class SsoConnectionsService {
       ? await this.settings.samlSettings(input.saml, connection.saml)
       : connection.saml;
     const oidc = input.oidc
-      ? this.settings.oidcSettings(id, input.oidc, connection.oidc)
+      ? await this.settings.oidcSettings(id, input.oidc, connection.oidc)
       : connection.oidc;
     if (input.defaultRoleIds || input.attributeMapping) {
       await this.settings.checkRoles(auth, input.defaultRoleIds ?? [], input.attributeMapping);

@@ -12,6 +12,7 @@ import { SsoConnectionDomain } from './entities/sso-connection-domain.entity';
 import { SsoConnection } from './entities/sso-connection.entity';
 import { SsoState } from './entities/sso-state.entity';
 import { OidcSsoController } from './oidc/oidc-sso.controller';
+import { OidcDiscovery } from './oidc/oidc-discovery';
 import { OidcSsoService } from './oidc/oidc-sso.service';
 import { SamlBrowserBinding } from './saml/saml-browser-binding';
 import { SamlSsoController } from './saml/saml-sso.controller';
@@ -50,6 +51,7 @@ import './sso.permissions';
     SsoLoginService,
     SamlSsoService,
     SamlBrowserBinding,
+    OidcDiscovery,
     OidcSsoService,
     SsoRequiredPolicy,
   ],

@@ -50,6 +50,11 @@ export interface TestAppOptions {
    * the address clients reach), for clients that need a real server (openid-client, a browser).
    */
   listen?: boolean;
+  /**
+   * Changes the configuration after it is read from `env`: for a setting the environment cannot
+   * give outside production (the production address policy of the outbound client, say).
+   */
+  configure?: (config: AppConfig) => AppConfig;
 }
 
 /**
@@ -78,7 +83,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ...(port !== null ? { PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` } : {}),
     ...options.env,
   };
-  const config = loadConfig(env);
+  const loaded = loadConfig(env);
+  const config = options.configure ? options.configure(loaded) : loaded;
   const memory = new MemoryTransport();
   const logger = createWinstonLogger(config, [memory]);
   // Console output of test apps is noise; the memory transport keeps every line.

@@ -25,6 +25,7 @@ export enum ErrorCode {
   SsoFailed = 'sso_failed',
   SsoRequired = 'sso_required',
   ServiceUnavailable = 'service_unavailable',
+  UpstreamUnavailable = 'upstream_unavailable',
   InternalError = 'internal_error',
 }
 
@@ -51,5 +52,6 @@ export const ERROR_TITLES: Readonly<Record<ErrorCode, string>> = {
   [ErrorCode.SsoFailed]: 'Single sign-on failed',
   [ErrorCode.SsoRequired]: 'Single sign-on required',
   [ErrorCode.ServiceUnavailable]: 'Service unavailable',
+  [ErrorCode.UpstreamUnavailable]: 'Upstream unavailable',
   [ErrorCode.InternalError]: 'Internal server error',
 };

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import * as client from 'openid-client';
 import { sha256Hex } from '../../common/crypto/tokens';
 import { AppConfig } from '../../config/app-config';
-import { boundedFetch } from './upstream-http';
 import { boundedCache } from '../../common/cache/bounded-cache';
+import { OutboundHttp } from '../../common/outbound/outbound-http';
 
 export interface OidcClientSettings {
   /** The issuer an admin configured; its discovery document is the only metadata trusted. */
@@ -44,7 +44,7 @@ const DISCOVERY_TTL_MS = 60 * 60_000;
 
 /**
  * openid-client configurations for upstream providers, with the safety settings in one place:
- * a bounded fetch (timeouts on every request), ID token signatures checked against the
+ * the outbound client's fetch for operator-configured providers (timeouts, 256 kB, no redirects), ID token signatures checked against the
  * issuer's JWKS (`enableNonRepudiationChecks`, on top of the issuer, audience, expiry and nonce
  * checks openid-client always makes), plain http only when the configured URL is http (local
  * providers in tests), and the client secret sent the way the provider supports.
@@ -59,7 +59,10 @@ export class OidcClients {
     ttl: DISCOVERY_TTL_MS,
   });
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly outbound: OutboundHttp,
+  ) {}
 
   /** The configuration of an OIDC provider, discovered once and cached. */
   discover(settings: OidcClientSettings, timeoutMs?: number): Promise<client.Configuration> {
@@ -98,7 +101,7 @@ export class OidcClients {
 
   /** The bounded fetch of this instance, for provider APIs outside OAuth (GitHub's REST API). */
   fetch(timeoutMs?: number): client.CustomFetch {
-    return boundedFetch(timeoutMs ?? this.config.social.httpTimeoutMs);
+    return this.outbound.fetch('operator', timeoutMs ?? this.config.social.httpTimeoutMs);
   }
 
   private async runDiscovery(
@@ -113,12 +116,16 @@ export class OidcClients {
       settings.clientId,
       { client_secret: settings.clientSecret },
       clientSecretAuth(settings.clientSecret),
-      { [client.customFetch]: boundedFetch(timeoutMs), timeout: timeoutMs / 1000, execute },
+      {
+        [client.customFetch]: this.outbound.fetch('operator', timeoutMs),
+        timeout: timeoutMs / 1000,
+        execute,
+      },
     );
   }
 
   private harden(configuration: client.Configuration, timeoutMs: number, urls: string[]): void {
-    configuration[client.customFetch] = boundedFetch(timeoutMs);
+    configuration[client.customFetch] = this.outbound.fetch('operator', timeoutMs);
     configuration.timeout = timeoutMs / 1000;
     if (urls.some((url) => url.startsWith('http://'))) client.allowInsecureRequests(configuration);
   }

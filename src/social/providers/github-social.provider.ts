@@ -4,7 +4,7 @@ import {
   type OidcClients,
   redeemAuthorizationCode,
 } from '../federation/oidc-clients.service';
-import { getJson } from '../federation/upstream-http';
+import { getJson } from '../../common/outbound/upstream-http';
 import { emailClaim, nameClaim, subjectClaim } from './profile-claims';
 import { ProviderAnswerError } from './provider-answer-error';
 import type {

@@ -3,6 +3,7 @@ import {
   ApiFoundResponse,
   ApiNotFoundResponse,
   ApiOperation,
+  ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
@@ -16,6 +17,11 @@ import { readCodeChallenge } from '../../auth/exchange/pkce';
 import { ApiLoginStartQueries } from '../sso-login-start.openapi';
 
 const COOKIE_PATH = '/v1/sso/oidc';
+const UPSTREAM_UNAVAILABLE = {
+  description:
+    '`upstream_unavailable`: the IdP (or an endpoint its discovery names) could not be reached, or the outbound address policy refused it',
+  type: ProblemResponseDto,
+};
 
 @ApiTags('sso')
 @ApiNotFoundResponse({ description: 'No OIDC connection with this id', type: ProblemResponseDto })
@@ -31,6 +37,7 @@ export class OidcSsoController {
   @ApiOperation({ summary: 'Start a login at the enterprise OIDC IdP (state, nonce, PKCE S256)' })
   @ApiLoginStartQueries()
   @ApiFoundResponse({ description: 'To the IdP; sets the httpOnly browser-binding cookie' })
+  @ApiServiceUnavailableResponse(UPSTREAM_UNAVAILABLE)
   async login(
     @UuidParam('connectionId') connectionId: string,
     @Query('redirect_uri') redirectUri: unknown,
@@ -64,6 +71,7 @@ export class OidcSsoController {
     description: '`sso_failed`: the answer was refused',
     type: ProblemResponseDto,
   })
+  @ApiServiceUnavailableResponse(UPSTREAM_UNAVAILABLE)
   async callback(
     @UuidParam('connectionId') connectionId: string,
     @Req() req: Request,

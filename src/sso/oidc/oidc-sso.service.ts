@@ -5,27 +5,21 @@ import { randomSecret, safeEqual, sha256Hex } from '../../common/crypto/tokens';
 import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-code';
 import { AppConfig } from '../../config/app-config';
+import { isUpstreamUnavailable } from '../../common/outbound/upstream-http';
 import { oidcShowsMfa } from '../idp-mfa';
-import { isLoopbackHttp } from '../connection-settings';
-import {
-  clientSecretContext,
-  type LoadedConnection,
-  SsoConnectionsService,
-} from '../sso-connections.service';
+import { type LoadedConnection, SsoConnectionsService } from '../sso-connections.service';
 import { type AssertedIdentity, SsoLoginService } from '../sso-login.service';
 import { assertedEmail } from '../asserted-email';
 import { SsoRefusal } from '../sso-refusal';
 import { SsoStateStore } from '../sso-state.store';
 import { ssoUrls } from '../sso-urls';
-import { boundedCache } from '../../common/cache/bounded-cache';
+import { OidcDiscovery } from './oidc-discovery';
 
 /** State, nonce and PKCE verifier live server-side this long (SPEC §10: ≤ 10 min). */
 export const OIDC_TRANSACTION_TTL_MS = 10 * 60_000;
 export const OIDC_BINDING_COOKIE = 'gh_sso_oidc';
-/** Seconds allowed to every request to the IdP (discovery, JWKS, token, userinfo). */
-const UPSTREAM_TIMEOUT_S = 10;
-const DISCOVERY_CACHE_TTL_MS = 10 * 60_000;
 const TRANSACTION_CONTEXT = 'sso.oidc.transaction';
+const UPSTREAM_UNAVAILABLE = 'upstream_unavailable';
 const BINDING_PATTERN = /^[\w-]{43}$/;
 
 interface OidcTransaction {
@@ -49,23 +43,14 @@ interface OidcTransaction {
  */
 @Injectable()
 export class OidcSsoService {
-  private readonly configurations = boundedCache<string, Promise<client.Configuration>>(1_000, {
-    ttl: DISCOVERY_CACHE_TTL_MS,
-  });
-
   constructor(
     private readonly config: AppConfig,
     private readonly connections: SsoConnectionsService,
     private readonly logins: SsoLoginService,
     private readonly store: SsoStateStore,
     private readonly secrets: SecretBox,
-  ) {
-    connections.onChange((id) => {
-      for (const key of this.configurations.keys()) {
-        if (key.startsWith(`${id}:`)) this.configurations.delete(key);
-      }
-    });
-  }
+    private readonly discovery: OidcDiscovery,
+  ) {}
 
   /** The IdP's authorization URL, and the browser binding to set as a cookie. */
   async startLogin(
@@ -78,11 +63,9 @@ export class OidcSsoService {
     const target = await this.logins.checkedRedirect(connection, redirectUri);
     let configuration: client.Configuration;
     try {
-      configuration = await this.configuration(connection);
+      configuration = await this.discovery.configuration(connection);
     } catch {
-      throw new AppError(503, ErrorCode.ServiceUnavailable, {
-        detail: 'The identity provider could not be reached. Try again shortly.',
-      });
+      throw upstreamUnavailable();
     }
     const state = client.randomState();
     const nonce = client.randomNonce();
@@ -128,7 +111,12 @@ export class OidcSsoService {
     try {
       ({ asserted, transaction } = await this.validate(connection, query, rawQuery, binding));
     } catch (error) {
-      throw this.logins.refusal(connection, error);
+      const refusal = this.logins.refusal(connection, error);
+      // Recorded as a failed login all the same; the client learns the IdP is unusable, not refused.
+      if (error instanceof SsoRefusal && error.reason === UPSTREAM_UNAVAILABLE) {
+        throw upstreamUnavailable();
+      }
+      throw refusal;
     }
     return this.logins.complete(connection, asserted, transaction.redirectUri, {
       codeChallenge: transaction.codeChallenge,
@@ -164,9 +152,9 @@ export class OidcSsoService {
 
     let configuration: client.Configuration;
     try {
-      configuration = await this.configuration(connection);
+      configuration = await this.discovery.configuration(connection);
     } catch (error) {
-      throw new SsoRefusal('discovery_failed', (error as Error).message);
+      throw upstreamRefusal(error, 'discovery_failed');
     }
     const currentUrl = new URL(`${this.callbackUrl(connection)}?${rawQuery}`);
     let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
@@ -178,7 +166,7 @@ export class OidcSsoService {
         idTokenExpected: true,
       });
     } catch (error) {
-      throw new SsoRefusal('token_exchange_failed', (error as Error).message);
+      throw upstreamRefusal(error, 'token_exchange_failed');
     }
     const claims = tokens.claims();
     if (!claims) throw new SsoRefusal('id_token_missing');
@@ -195,7 +183,7 @@ export class OidcSsoService {
         // The ID token's claims win: they are signed.
         profile = { ...userinfo, ...profile };
       } catch (error) {
-        throw new SsoRefusal('userinfo_failed', (error as Error).message);
+        throw upstreamRefusal(error, 'userinfo_failed');
       }
     }
     const email = profile[emailClaim];
@@ -219,41 +207,6 @@ export class OidcSsoService {
     };
   }
 
-  private configuration(connection: LoadedConnection): Promise<client.Configuration> {
-    // Keyed by the connection's version too: an instance that did not see the change (another
-    // instance applied it) still stops using the old issuer or secret at once.
-    const key = `${connection.id}:${connection.updatedAt.getTime()}`;
-    let pending = this.configurations.get(key);
-    if (!pending) {
-      pending = this.discover(connection);
-      this.configurations.set(key, pending);
-      // A failed discovery is retried at the next login, not cached.
-      pending.catch(() => this.configurations.delete(key));
-    }
-    return pending;
-  }
-
-  private async discover(connection: LoadedConnection): Promise<client.Configuration> {
-    const settings = connection.oidc;
-    if (!settings) throw new Error('Not an OIDC connection');
-    const issuer = new URL(settings.issuer);
-    const secret = this.secrets.open(
-      settings.clientSecretSealed,
-      clientSecretContext(connection.id),
-    );
-    return client.discovery(
-      issuer,
-      settings.clientId,
-      { client_secret: secret, token_endpoint_auth_method: 'client_secret_basic' },
-      client.ClientSecretBasic(secret),
-      {
-        timeout: UPSTREAM_TIMEOUT_S,
-        // Plain http only for an issuer on loopback (a local IdP), as the admin API enforces.
-        ...(isLoopbackHttp(issuer) ? { execute: [client.allowInsecureRequests] } : {}),
-      },
-    );
-  }
-
   private callbackUrl(connection: LoadedConnection): string {
     return ssoUrls(this.config.http.publicUrl, connection).callbackUrl ?? '';
   }
@@ -263,6 +216,19 @@ export class OidcSsoService {
     if (!connection || connection.type !== 'oidc' || !connection.oidc) throw AppError.notFound();
     return connection;
   }
+}
+
+/** The IdP (or what its discovery names) is down, or the outbound client would not go there. */
+function upstreamUnavailable(): AppError {
+  return new AppError(503, ErrorCode.UpstreamUnavailable, {
+    detail: 'The identity provider could not be reached. Try again shortly.',
+  });
+}
+
+/** An IdP request that failed: unavailable (503) when the request itself failed, else refused. */
+function upstreamRefusal(error: unknown, reason: string): SsoRefusal {
+  const message = (error as Error).message;
+  return new SsoRefusal(isUpstreamUnavailable(error) ? UPSTREAM_UNAVAILABLE : reason, message);
 }
 
 function transactionKey(state: string): string {

@@ -25,6 +25,8 @@ export class TestOidcIdp {
   readonly accounts = new Map<string, AccountClaims>();
   /** Accounts that sign in with this `amr`/`acr`; others get neither. */
   readonly authentication = new Map<string, AuthenticationContext>();
+  /** When set, served at `/jwks` instead of the keys the IdP signs with (a forged ID token). */
+  servedJwks: { keys: object[] } | null = null;
   private provider: Provider | null = null;
   private handler: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
 
@@ -77,6 +79,11 @@ export class TestOidcIdp {
     this.provider = provider;
     const callback = provider.callback();
     this.handler = (req, res) => {
+      if (req.method === 'GET' && req.url === '/jwks' && this.servedJwks) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(this.servedJwks));
+        return;
+      }
       // The dev login form's submission is finished here, as the dev interactions would, so
       // that the session (hence the ID token) carries the account's amr/acr.
       if (req.method === 'POST' && /^\/interaction\/[^/]+$/.test(req.url ?? '')) {

@@ -6,11 +6,12 @@ const NXDOMAIN = 3;
 type DnsHandler = NonNullable<Parameters<typeof createServer>[0]['handle']>;
 
 /**
- * A real DNS server on loopback (UDP, an ephemeral port) that serves the TXT records a test
- * publishes. Apps reach it through `DNS_SERVERS` (`env`); unknown names answer NXDOMAIN.
+ * A real DNS server on loopback (UDP, an ephemeral port) that serves the TXT and A/AAAA records
+ * a test publishes. Apps reach it through `DNS_SERVERS` (`env`); unknown names answer NXDOMAIN.
  */
 export class TestDns {
   private readonly records = new Map<string, string[]>();
+  private readonly addresses = new Map<string, string[]>();
   private server: DnsServer | null = null;
   private port = 0;
   /** Names asked for, lower-cased, in order: proof that a lookup really went out. */
@@ -35,8 +36,14 @@ export class TestDns {
     this.records.set(key, [...(this.records.get(key) ?? []), value]);
   }
 
+  /** Points `name` at these addresses (A for IPv4, AAAA for IPv6), replacing what it had. */
+  publishAddress(name: string, ...addresses: string[]): void {
+    this.addresses.set(name.toLowerCase(), addresses);
+  }
+
   unpublish(name: string): void {
     this.records.delete(name.toLowerCase());
+    this.addresses.delete(name.toLowerCase());
   }
 
   async close(): Promise<void> {
@@ -49,8 +56,21 @@ export class TestDns {
     const name = question.name.toLowerCase();
     this.queries.push(name);
     const values = this.records.get(name);
-    if (!values) response.header.rcode = NXDOMAIN;
-    else if (question.type === Packet.TYPE.TXT) {
+    const addresses = this.addresses.get(name);
+    if (!values && !addresses) response.header.rcode = NXDOMAIN;
+    else if (question.type === Packet.TYPE.A || question.type === Packet.TYPE.AAAA) {
+      const v6 = question.type === Packet.TYPE.AAAA;
+      for (const address of (addresses ?? []).filter((a) => a.includes(':') === v6)) {
+        response.answers.push(
+          Packet.createResourceFromQuestion(question, {
+            type: question.type,
+            class: Packet.CLASS.IN,
+            ttl: 1,
+            address,
+          }),
+        );
+      }
+    } else if (question.type === Packet.TYPE.TXT && values) {
       for (const data of values) {
         response.answers.push(
           Packet.createResourceFromQuestion(question, {

@@ -2,7 +2,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { boundedFetch, isUpstreamUnavailable, UpstreamUnavailableError } from './upstream-http';
+import {
+  boundedFetch,
+  isUpstreamUnavailable,
+  OutboundRefusedError,
+  UPSTREAM_BODY_LIMIT,
+  UpstreamUnavailableError,
+} from './upstream-http';
 
 describe('boundedFetch and isUpstreamUnavailable', () => {
   let server: Server;
@@ -12,6 +18,15 @@ describe('boundedFetch and isUpstreamUnavailable', () => {
     server = createServer((req, res) => {
       if (req.url === '/slow') return; // never answers
       if (req.url === '/down') return void res.writeHead(503).end();
+      if (req.url === '/moved') return void res.writeHead(302, { location: '/ok' }).end();
+      if (req.url === '/big' || req.url === '/limit') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const size = req.url === '/big' ? UPSTREAM_BODY_LIMIT + 1 : UPSTREAM_BODY_LIMIT;
+        // Chunked, no Content-Length: the cap must count what is read.
+        for (let sent = 0; sent < size; sent += 1024)
+          res.write('x'.repeat(Math.min(1024, size - sent)));
+        return void res.end();
+      }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -43,6 +58,18 @@ describe('boundedFetch and isUpstreamUnavailable', () => {
 
   it('treats 5xx as unavailable', async () => {
     const error = await get('/down').catch((e: unknown) => e);
+    expect(isUpstreamUnavailable(error)).toBe(true);
+  });
+
+  it('refuses a redirect instead of following it', async () => {
+    const error = await get('/moved').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OutboundRefusedError);
+  });
+
+  it('reads bodies up to 256 kB and refuses one byte more', async () => {
+    expect((await (await get('/limit')).arrayBuffer()).byteLength).toBe(UPSTREAM_BODY_LIMIT);
+    const error = await get('/big').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OutboundRefusedError);
     expect(isUpstreamUnavailable(error)).toBe(true);
   });
 
