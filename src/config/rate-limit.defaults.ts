@@ -19,7 +19,7 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     refresh: { limit: 60, ttl: 60 },
     // The OAuth engine, per client IP and client (src/common/rate-limit/engine-rate-limit.ts).
     // Authorize and end-session are browser steps, a few per sign-in, and each writes rows.
-    oidcAuthorize: { limit: 60, ttl: 60 },
+    oidcAuthorize: { limit: 120, ttl: 60 },
     // 20 tokens/s per client and address: well past a client that caches its tokens, and a
     // client-credentials client at its limit is misbehaving (the benchmark runs with limits off).
     oidcToken: { limit: 1200, ttl: 60 },

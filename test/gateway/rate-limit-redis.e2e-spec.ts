@@ -24,7 +24,6 @@ const LIMITS = {
     passwordForgot: { limit: 100, ttl: 600 },
     passwordReset: { limit: 100, ttl: 600 },
     refresh: { limit: 100, ttl: 600 },
-    oidcToken: { limit: 4, ttl: 600 },
   },
 };
 
@@ -103,26 +102,6 @@ describe('rate limits and lockout on Redis', () => {
       }
       const keys = await inspect.keys(`*rl:ip:${ip}*`);
       expect(keys.length).toBeGreaterThan(0);
-    });
-
-    it('enforce one limit on the OAuth token endpoint between them', async () => {
-      const ip = newIp();
-      const guess = (app: TestApp) =>
-        app
-          .http()
-          .post('/oidc/token')
-          .set('X-Forwarded-For', ip)
-          .auth('some-client', 'guessed-secret')
-          .type('form')
-          .send({ grant_type: 'client_credentials' });
-      for (const app of [a, b, a, b]) expect((await guess(app)).status).toBe(401);
-      for (const app of [a, b]) {
-        const res = await guess(app);
-        expect(res.status).toBe(429);
-        expect(res.headers['retry-after']).toBeDefined();
-        expect(res.headers['cache-control']).toBe('no-store');
-        expect(res.body).toMatchObject({ error: 'rate_limited' });
-      }
     });
 
     it('enforce one per-user limit between them', async () => {
