@@ -21,24 +21,24 @@ class RecordingStorage extends RateLimitStorage {
   }
 }
 
-function exchange(authorization?: string): {
-  req: IncomingMessage;
-  res: ServerResponse & { finish(status: number): void };
-} {
-  const req = { method: 'POST', headers: { authorization } } as unknown as IncomingMessage;
-  const res = Object.assign(new EventEmitter(), {
-    statusCode: 200,
-    setHeader: () => undefined,
-    writeHead: () => undefined,
-    end: () => undefined,
-    finish(status: number) {
-      this.statusCode = status;
-      this.emit('finish');
-    },
-  }) as unknown as ServerResponse & { finish(status: number): void };
-  return { req, res };
+/** Just enough of a response for the limiter; `finish` ends it with a status. */
+class FakeResponse extends EventEmitter {
+  statusCode = 200;
+  setHeader(): void {}
+  writeHead(): void {}
+  end(): void {}
+  finish(status: number): void {
+    this.statusCode = status;
+    this.emit('finish');
+  }
 }
 
+function exchange(authorization?: string): { req: IncomingMessage; res: FakeResponse } {
+  const req = { method: 'POST', headers: { authorization } } as unknown as IncomingMessage;
+  return { req, res: new FakeResponse() };
+}
+
+const asResponse = (res: FakeResponse) => res as unknown as ServerResponse;
 const basic = (id: string) => `Basic ${Buffer.from(`${id}:secret`).toString('base64')}`;
 const audit = { record: () => undefined } as unknown as AuditService;
 
@@ -59,7 +59,7 @@ describe('EngineRateLimiter', () => {
       '/jwks',
     ]) {
       const { req, res } = exchange();
-      expect(await limiter.admit(req, res, url, '198.51.100.1')).toBe(true);
+      expect(await limiter.admit(req, asResponse(res), url, '198.51.100.1')).toBe(true);
     }
     expect(storage.keys.map((key) => key.slice('p:rl:'.length))).toEqual([
       'oidcToken:198.51.100.1',
@@ -78,7 +78,7 @@ describe('EngineRateLimiter', () => {
     const limiter = new EngineRateLimiter(config, storage, audit);
     const send = async (authorization: string, status: number) => {
       const { req, res } = exchange(authorization);
-      await limiter.admit(req, res, '/token', '2001:db8::1');
+      await limiter.admit(req, asResponse(res), '/token', '2001:db8::1');
       res.finish(status);
     };
     await send(basic('invented'), 401);
