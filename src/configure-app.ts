@@ -8,6 +8,8 @@ import { ClsService } from 'nestjs-cls';
 import { auditAdmission, refusedWhileAuditBehind } from './audit/audit-admission.middleware';
 import { AuditService } from './audit/audit.service';
 import { toAppError } from './common/errors/error-mapping';
+import { EngineRateLimiter } from './common/rate-limit/engine-rate-limit';
+import { RateLimitStorage } from './common/rate-limit/rate-limit.storage';
 import { ProblemDetailsFilter } from './common/filters/problem-details.filter';
 import { sendProblem } from './common/http/problem';
 import { bodyParser } from './common/middleware/body-parsers';
@@ -73,7 +75,8 @@ export function configureApp(app: NestExpressApplication): void {
  * from the HTTP server, ahead of Express. The engine routes its own paths and parses its own
  * bodies, so Express's router and middleware chain would do nothing for it but cost as much
  * again as the engine's own work on each token. Its answers get what every answer gets: the
- * request id, the async context, the metrics, the security headers and the CORS allowlist.
+ * request id, the async context, the metrics, the security headers, the CORS allowlist, and a
+ * rate limit of its own (`EngineRateLimiter`).
  * Gatehouse's login and consent pages under /oidc (`/oidc/interaction`, `/oidc/assets`) stay
  * with Express and the OAuth module's controller.
  */
@@ -84,6 +87,7 @@ function serveOidcAhead(app: NestExpressApplication, config: AppConfig): void {
   const headers = securityHeaderSets(config).oidc;
   const cors = corsMiddleware(config);
   const audit = app.get(AuditService);
+  const limiter = new EngineRateLimiter(config, app.get(RateLimitStorage), audit);
   // The address as Express's `req.ip` works it out, under the same TRUST_PROXY setting.
   const trust = app.getHttpAdapter().getInstance().get('trust proxy fn') as (
     address: string,
@@ -103,28 +107,48 @@ function serveOidcAhead(app: NestExpressApplication, config: AppConfig): void {
     time(req, res, () => '/oidc');
     headers(res);
     if (refusedWhileAuditBehind(audit, req, res)) return;
-    cors(req, res, () =>
-      openRequestContext(
-        cls,
-        req,
-        clientInfoFor(req, () => proxyaddr(req, trust)),
-        () => {
-          // Outside Express nothing else would catch a throw: it would end the process.
-          try {
-            engine.handle(req, res, engineUrl);
-          } catch (error) {
-            // The path only, as the exception filter logs it: a query string may carry a
-            // login hint, an ID token hint or a request object.
-            logger.error(
-              `Unhandled error on ${req.method} /oidc${engineUrl.split('?', 1)[0]}`,
-              error instanceof Error ? error.stack : String(error),
-            );
-            sendProblem(res, toAppError(error).appError, requestIdOf(req));
-          }
+    cors(req, res, () => {
+      let ip: string | undefined;
+      const address = () => (ip ??= proxyaddr(req, trust));
+      // With limits off (benchmarks) the engine is served synchronously, as before.
+      if (!limiter.enabled) return serveEngine(req, res, engineUrl, address);
+      limiter.admit(req, res, engineUrl, address()).then(
+        (admitted) => {
+          if (admitted) serveEngine(req, res, engineUrl, address);
         },
-      ),
-    );
+        (error: unknown) => fail(req, res, engineUrl, error),
+      );
+    });
   });
+
+  const serveEngine = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    engineUrl: string,
+    address: () => string,
+  ): void =>
+    openRequestContext(cls, req, clientInfoFor(req, address), () => {
+      // Outside Express nothing else would catch a throw: it would end the process.
+      try {
+        engine.handle(req, res, engineUrl);
+      } catch (error) {
+        fail(req, res, engineUrl, error);
+      }
+    });
+  const fail = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    engineUrl: string,
+    error: unknown,
+  ): void => {
+    // The path only, as the exception filter logs it: a query string may carry a login hint,
+    // an ID token hint or a request object.
+    logger.error(
+      `Unhandled error on ${req.method} /oidc${engineUrl.split('?', 1)[0]}`,
+      error instanceof Error ? error.stack : String(error),
+    );
+    if (!res.headersSent) sendProblem(res, toAppError(error).appError, requestIdOf(req));
+  };
 }
 
 /**

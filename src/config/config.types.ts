@@ -59,9 +59,23 @@ export interface RateLimitConfig {
   readonly anonymous: RateLimitRule;
   /** Per user or API key, by the plan of its tenant. */
   readonly tiers: Readonly<Record<'free' | 'pro' | 'enterprise', RateLimitRule>>;
-  /** Stricter limits on the credential routes, per client IP. */
+  /**
+   * Stricter limits on the credential routes, per client IP; the `oidc*` rules limit the OAuth
+   * engine's endpoints, per client IP and client.
+   */
   readonly routes: Readonly<
-    Record<'login' | 'register' | 'passwordForgot' | 'passwordReset' | 'refresh', RateLimitRule>
+    Record<
+      | 'login'
+      | 'register'
+      | 'passwordForgot'
+      | 'passwordReset'
+      | 'refresh'
+      | 'oidcAuthorize'
+      | 'oidcToken'
+      | 'oidcIntrospection'
+      | 'oidcUserinfo',
+      RateLimitRule
+    >
   >;
 }
 

@@ -126,21 +126,40 @@ describe('email verification', () => {
     expect(moved.body.code).toBe('invalid_token');
   });
 
-  it('resend mails at most once a minute, and nothing once verified', async () => {
+  it('a resend within the minute answers 429 with Retry-After and mails nothing; nothing once verified', async () => {
     const account = await register(t, tenant.slug);
-    const token = await verificationToken(account.user.email);
+    const first = await verificationToken(account.user.email);
+    await backdateTokens(account.user.id);
+    await t.http().post('/v1/auth/email/resend').set(bearer(account.accessToken)).expect(202);
+    const token = await verificationToken(account.user.email, [first]);
     for (let i = 0; i < 3; i++) {
       const res = await t.http().post('/v1/auth/email/resend').set(bearer(account.accessToken));
-      expect(res.status).toBe(202);
+      expect(res.status).toBe(429);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.body.code).toBe('rate_limited');
+      const retryAfter = Number(res.headers['retry-after']);
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
     }
     await settle();
-    expect(sink.mailsTo(account.user.email).filter(isVerification)).toHaveLength(1);
+    // The registration mail and the one resend: the refused resends sent nothing.
+    expect(sink.mailsTo(account.user.email).filter(isVerification)).toHaveLength(2);
+
+    // Anonymous routes keep their uniform answer: it must not tell whether a mail left.
+    for (const email of [account.user.email, account.user.email, uniqueEmail('nobody')]) {
+      const forgot = await t
+        .http()
+        .post('/v1/auth/password/forgot')
+        .send({ tenant: tenant.slug, email });
+      expect(forgot.status).toBe(202);
+      expect(forgot.body).toEqual({ status: 'accepted' });
+    }
 
     await t.http().post('/v1/auth/email/verify').send({ token }).expect(204);
     await backdateTokens(account.user.id);
     await t.http().post('/v1/auth/email/resend').set(bearer(account.accessToken)).expect(202);
     await settle();
-    expect(sink.mailsTo(account.user.email).filter(isVerification)).toHaveLength(1);
+    expect(sink.mailsTo(account.user.email).filter(isVerification)).toHaveLength(2);
 
     const anonymous = await t.http().post('/v1/auth/email/resend');
     expect(anonymous.status).toBe(401);

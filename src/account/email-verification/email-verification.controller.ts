@@ -47,7 +47,7 @@ export class EmailVerificationController {
   @ApiOperation({
     summary: 'Mail a new verification link to the caller',
     description:
-      'Nothing is sent when the address is already verified or a link left less than a minute ago; the answer is the same.',
+      'Nothing is sent when the address is already verified. Within a minute of the last link the answer is 429 `rate_limited` with `Retry-After`.',
   })
   @ApiAcceptedResponse({ type: AcceptedDto })
   async resend(@Auth() auth: Principal): Promise<AcceptedDto> {

@@ -1,9 +1,10 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, type Repository } from 'typeorm';
+import { IsNull, MoreThan, type Repository } from 'typeorm';
 import { AuditService } from '../../audit/audit.service';
 import type { Principal } from '../../auth/principal/principal';
 import { InvalidationBus } from '../../common/cache/invalidation-bus';
+import { rateLimitedError } from '../../common/rate-limit/rate-limited.error';
 import { TransactionRunner } from '../../database/transaction-runner';
 import { MailService } from '../../mail/mail.service';
 import { TenantDirectory } from '../../tenants/tenant-directory.service';
@@ -11,6 +12,7 @@ import { User } from '../../users/entities/user.entity';
 import { type AccountSource, UserAccountsService } from '../../users/user-accounts.service';
 import { requireAccountHolder } from '../account-holder';
 import { AccountMails } from '../account-mails';
+import { ActionToken } from '../entities/action-token.entity';
 import { BackgroundTasks } from '../background-tasks';
 import { invalidLink } from '../password/password.service';
 import { ActionTokenService } from '../tokens/action-token.service';
@@ -45,6 +47,7 @@ export class EmailVerificationService implements OnModuleInit {
     private readonly audit: AuditService,
     private readonly tasks: BackgroundTasks,
     @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectRepository(ActionToken) private readonly actionTokens: Repository<ActionToken>,
   ) {}
 
   onModuleInit(): void {
@@ -53,11 +56,11 @@ export class EmailVerificationService implements OnModuleInit {
 
   /** Mails a new link unless one left within the last minute; answers whether one was sent. */
   async sendLink(user: Pick<User, 'id' | 'tenantId' | 'email' | 'name'>): Promise<boolean> {
-    if (
-      await this.tokens.issuedWithin(user.id, 'email_verification', VERIFICATION_MAIL_INTERVAL_MS)
-    ) {
-      return false;
-    }
+    if ((await this.cooldownLeft(user.id)) > 0) return false;
+    return this.mailLink(user);
+  }
+
+  private async mailLink(user: Pick<User, 'id' | 'tenantId' | 'email' | 'name'>): Promise<boolean> {
     const tenant = await this.tenants.findById(user.tenantId);
     if (!tenant) return false;
     const { token } = await this.tokens.issue(user, 'email_verification');
@@ -87,12 +90,38 @@ export class EmailVerificationService implements OnModuleInit {
     });
   }
 
-  /** Mails a new link to the signed-in user, unless verified already or mailed a minute ago. */
+  /**
+   * Mails a new link to the signed-in user, unless verified already. Within a minute of the last
+   * link the caller is told so (429 with `Retry-After`), not answered as if a mail had left: the
+   * caller is signed in, so there is no account existence to hide.
+   */
   async resend(auth: Principal): Promise<void> {
     const { userId } = requireAccountHolder(auth);
     const user = await this.users.findOne({ where: { id: userId, deletedAt: IsNull() } });
     if (!user || user.emailVerified) return;
-    await this.sendLink(user);
+    const left = await this.cooldownLeft(user.id);
+    if (left > 0) {
+      throw rateLimitedError(left / 1000, {
+        detail: 'A verification link was mailed less than a minute ago: open the latest one.',
+      });
+    }
+    await this.mailLink(user);
+  }
+
+  /** Milliseconds until another verification link may be mailed to the user (0: now). */
+  private async cooldownLeft(userId: string): Promise<number> {
+    const last = await this.actionTokens.findOne({
+      select: { id: true, createdAt: true },
+      where: {
+        userId,
+        purpose: 'email_verification',
+        createdAt: MoreThan(new Date(Date.now() - VERIFICATION_MAIL_INTERVAL_MS)),
+      },
+      order: { createdAt: 'DESC' },
+    });
+    return last
+      ? Math.max(0, last.createdAt.getTime() + VERIFICATION_MAIL_INTERVAL_MS - Date.now())
+      : 0;
   }
 
   private onAccountCreated(user: User, source: AccountSource): void {

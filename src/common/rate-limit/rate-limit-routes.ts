@@ -9,6 +9,8 @@ import type { RouteRateLimit } from './rate-limit.decorator';
 export const ROUTE_RATE_LIMITS: Readonly<Record<string, RouteRateLimit>> = {
   'POST /v1/auth/login': 'login',
   'POST /v1/auth/mfa/verify': 'login',
+  // The OAuth login form checks the same password and MFA code as /v1/auth/login.
+  'POST /oidc/interaction/:uid/login': 'login',
   'POST /v1/auth/register': 'register',
   'POST /v1/auth/password/forgot': 'passwordForgot',
   'POST /v1/auth/password/reset': 'passwordReset',
