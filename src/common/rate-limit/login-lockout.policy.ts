@@ -132,9 +132,8 @@ export function lockoutKey(attempt: KeyInput): string {
   return sha256Hex(`${normalise(attempt.input.tenant)}\n${normalise(attempt.input.email)}`);
 }
 
-/** The same, from one client address (TRUST_PROXY decides which address that is). */
+/** The same, from one client address (TRUST_PROXY decides which); JSON keeps parts apart. */
 export function clientLockoutKey(attempt: KeyInput & Pick<LoginAttempt, 'client'>): string {
-  return sha256Hex(
-    `${normalise(attempt.input.tenant)}\n${normalise(attempt.input.email)}\n${attempt.client.ip ?? 'unknown'}`,
-  );
+  const { tenant, email } = attempt.input;
+  return sha256Hex(JSON.stringify([normalise(tenant), normalise(email), attempt.client.ip ?? '']));
 }
