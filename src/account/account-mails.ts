@@ -126,6 +126,35 @@ export class AccountMails {
   }
 }
 
+/**
+ * Sign-in paused after failed attempts from many places (the account-wide lockout). It carries
+ * no link and no secret, and tells the holder what still works: waiting, or a password reset.
+ */
+export function accountLockedNotice(
+  to: MailRecipient,
+  tenant: MailTenant,
+  lockSeconds: number,
+  at: Date,
+): MailMessage {
+  const minutes = Math.max(1, Math.round(lockSeconds / 60));
+  return {
+    kind: 'account_locked',
+    to: to.email,
+    subject: `Sign-in to your ${tenant.name} account is paused`,
+    ...renderNoticeMail({
+      paragraphs: [
+        greeting(to),
+        `There were many failed attempts to sign in to your ${tenant.name} account with a password, from several places. Sign-in with a password is paused for ${minutes} minute${minutes === 1 ? '' : 's'} from ${utc(at)}.`,
+        'Nobody signed in: the pause stops the guessing. Where you are already signed in, nothing changes.',
+      ],
+      footer: [
+        'If it was you, wait for the pause to end, or reset your password with "Forgot password": a new password ends the pause at once.',
+        'If it was not you, you may choose a new password the same way, and tell your administrator.',
+      ],
+    }),
+  };
+}
+
 /** `2026-12-07 21:40 UTC`: unambiguous whatever the reader's zone. */
 function utc(at: Date): string {
   return `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;

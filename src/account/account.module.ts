@@ -9,6 +9,7 @@ import { TenantsModule } from '../tenants/tenants.module';
 import { TenantDirectory } from '../tenants/tenant-directory.service';
 import { UserAccountsModule } from '../users/user-accounts.module';
 import { UserInvitations } from '../users/user-invitations';
+import { AccountLockNotices } from './account-lock-notices';
 import { AccountMails } from './account-mails';
 import { BackgroundTasks } from './background-tasks';
 import { SignInMethodNotices } from './sign-in-method-notices';
@@ -23,6 +24,7 @@ import { MfaController } from './mfa/mfa.controller';
 import { MfaEnrollmentService } from './mfa/mfa-enrollment.service';
 import { MfaLoginService } from './mfa/mfa-login.service';
 import { SecondFactorService } from './mfa/second-factor.service';
+import { CurrentPasswordCheck } from './password/current-password-check';
 import { PasswordController } from './password/password.controller';
 import { PasswordLinksService } from './password/password-links.service';
 import { PasswordService } from './password/password.service';
@@ -47,7 +49,9 @@ import { ActionTokenService } from './tokens/action-token.service';
   controllers: [PasswordController, EmailVerificationController, SessionsController, MfaController],
   providers: [
     AccountMails,
+    AccountLockNotices,
     BackgroundTasks,
+    CurrentPasswordCheck,
     SignInMethodNotices,
     ActionTokenService,
     PasswordLinksService,
@@ -60,7 +64,7 @@ import { ActionTokenService } from './tokens/action-token.service';
     MfaLoginService,
     AdminMfaGate,
   ],
-  exports: [PasswordLinksService, EmailVerificationService, BackgroundTasks],
+  exports: [PasswordLinksService, EmailVerificationService, BackgroundTasks, AccountLockNotices],
 })
 export class AccountModule implements OnModuleInit {
   constructor(

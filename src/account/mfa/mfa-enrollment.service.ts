@@ -3,19 +3,20 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type Repository } from 'typeorm';
 import { newId } from '../../common/crypto/ids';
 import { AuditService } from '../../audit/audit.service';
-import { PasswordHasher } from '../../auth/passwords/password-hasher.service';
 import type { Principal } from '../../auth/principal/principal';
 import { InvalidationBus } from '../../common/cache/invalidation-bus';
 import { CredentialChanges } from '../../auth/credential-changes';
 import { SecretBox } from '../../common/crypto/secret-box';
 import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-code';
+import type { ClientInfo } from '../../common/http/request-context';
 import { TransactionRunner } from '../../database/transaction-runner';
 import { User } from '../../users/entities/user.entity';
 import { requireAccountHolder } from '../account-holder';
 import type { RecoveryCodesDto, TotpEnrollmentDto } from '../dto/mfa.dto';
 import { MfaRecoveryCode } from '../entities/mfa-recovery-code.entity';
 import { UserMfaState } from '../entities/user-mfa-state.entity';
+import { CurrentPasswordCheck } from '../password/current-password-check';
 import { ActionTokenService } from '../tokens/action-token.service';
 import {
   hashRecoveryCode,
@@ -39,7 +40,7 @@ const loadQrCode = loadOnce(() => import('qrcode'));
 export class MfaEnrollmentService {
   constructor(
     private readonly box: SecretBox,
-    private readonly hasher: PasswordHasher,
+    private readonly currentPassword: CurrentPasswordCheck,
     private readonly secondFactor: SecondFactorService,
     private readonly tokens: ActionTokenService,
     private readonly transactions: TransactionRunner,
@@ -124,16 +125,18 @@ export class MfaEnrollmentService {
     return { recoveryCodes };
   }
 
-  async disable(auth: Principal, password: string, code: string): Promise<void> {
+  async disable(
+    auth: Principal,
+    password: string,
+    code: string,
+    client: ClientInfo,
+  ): Promise<void> {
     const user = await this.accountHolder(auth);
     if (!user.mfaEnabled) {
       throw new AppError(409, ErrorCode.Conflict, { detail: 'MFA is not on.' });
     }
     // The password first, so that a wrong one does not spend a code or count against codes.
-    const passwordOk = user.passwordHash
-      ? await this.hasher.verify(user.passwordHash, password)
-      : (await this.hasher.verifyDummy(password), false);
-    if (!passwordOk) {
+    if (!(await this.currentPassword.verify(user, password, client))) {
       this.recordDisableFailure(user, 'invalid_current_password');
       throw AppError.badRequest(ErrorCode.InvalidCurrentPassword, 'The password is not correct.');
     }

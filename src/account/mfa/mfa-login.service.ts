@@ -112,13 +112,15 @@ export class MfaLoginService implements LoginPolicy {
     ) {
       throw invalidMfaToken();
     }
+    // The attempt is counted before the code is checked, so parallel guesses count one each.
+    if (!(await this.tokens.reserveAttempt(row, MFA_CHALLENGE_MAX_ATTEMPTS))) {
+      throw invalidMfaToken();
+    }
     let factor: SecondFactor;
     try {
       factor = await this.checkCode(user, code);
     } catch (error) {
-      if (error instanceof AppError && error.code === ErrorCode.InvalidCredentials) {
-        await this.tokens.countFailure(row, MFA_CHALLENGE_MAX_ATTEMPTS);
-      }
+      await this.tokens.spendWhenExhausted(row, MFA_CHALLENGE_MAX_ATTEMPTS);
       throw error;
     }
     if (!(await this.tokens.spend(row))) throw invalidMfaToken();

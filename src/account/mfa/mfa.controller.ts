@@ -86,8 +86,12 @@ export class MfaController {
   })
   @ApiUnauthorizedResponse({ description: WRONG_CODE, type: ProblemResponseDto })
   @ApiConflictResponse({ description: 'MFA is not on', type: ProblemResponseDto })
-  disable(@Auth() auth: Principal, @Body() body: DisableMfaDto): Promise<void> {
-    return this.enrollment.disable(auth, body.password, body.code);
+  disable(
+    @Auth() auth: Principal,
+    @Body() body: DisableMfaDto,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
+    return this.enrollment.disable(auth, body.password, body.code, client);
   }
 
   @Post('verify')

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, type Repository } from 'typeorm';
+import { IsNull, LessThan, LessThanOrEqual, MoreThanOrEqual, Or, type Repository } from 'typeorm';
 import { SecretBox } from '../../common/crypto/secret-box';
 import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-code';
@@ -27,6 +27,8 @@ export function invalidCode(): AppError {
  * conditional UPDATE, so neither a replay nor a concurrent twin gets through) or an unused
  * recovery code (spent the same way). Six digits are guessable, so five wrong codes in a row
  * refuse every code for five minutes — 429, whoever asks; a right code resets the count.
+ * Each check first reserves an attempt in one conditional UPDATE, so N parallel guesses count
+ * N and no more than five are ever checked per block (review F14).
  */
 @Injectable()
 export class SecondFactorService {
@@ -44,17 +46,16 @@ export class SecondFactorService {
     const state = await this.states.findOne({ where: { userId: user.id } });
     if (!state || !user.mfaSecret) throw invalidCode();
     const now = new Date();
-    if (state.blockedUntil && state.blockedUntil > now) {
-      throw tooManyFailures(state.blockedUntil, now);
-    }
+    if (!(await this.reserveAttempt(user.id, now))) throw await this.blocked(user.id, now);
     const factor = await this.check(user.id, user.mfaSecret, state, code, now);
     if (factor) {
-      if (state.failedAttempts > 0) {
-        await this.states.update({ userId: user.id }, { failedAttempts: 0, updatedAt: now });
-      }
+      await this.states.update(
+        { userId: user.id },
+        { failedAttempts: 0, blockedUntil: null, updatedAt: now },
+      );
       return factor;
     }
-    await this.countFailure(user.id, now);
+    await this.blockWhenSpent(user.id, now);
     throw invalidCode();
   }
 
@@ -94,19 +95,44 @@ export class SecondFactorService {
     return spent.affected === 1 ? 'recovery_code' : null;
   }
 
-  private async countFailure(userId: string, now: Date): Promise<void> {
-    await this.states
-      .createQueryBuilder()
-      .update(UserMfaState)
-      .set({ failedAttempts: () => 'failed_attempts + 1', updatedAt: now })
-      .where('user_id = :userId', { userId })
-      .execute();
-    await this.states
-      .createQueryBuilder()
-      .update(UserMfaState)
-      .set({ failedAttempts: 0, blockedUntil: new Date(now.getTime() + MFA_BLOCK_MS) })
-      .where('user_id = :userId AND failed_attempts >= :max', { userId, max: MFA_MAX_FAILURES })
-      .execute();
+  /**
+   * Counts the attempt before the code is checked: one UPDATE that succeeds only while the
+   * user is not blocked and has attempts left, so concurrent guesses cannot all pass a check
+   * made before any of them was counted. A right code gives the attempt back (count reset).
+   */
+  private async reserveAttempt(userId: string, now: Date): Promise<boolean> {
+    const reserved = await this.states.update(
+      {
+        userId,
+        failedAttempts: LessThan(MFA_MAX_FAILURES),
+        blockedUntil: Or(IsNull(), LessThanOrEqual(now)),
+      },
+      { failedAttempts: () => 'failed_attempts + 1', updatedAt: now },
+    );
+    return reserved.affected === 1;
+  }
+
+  /** Once every attempt is spent, blocks codes for a while and starts a new count after it. */
+  private async blockWhenSpent(userId: string, now: Date): Promise<void> {
+    await this.states.update(
+      {
+        userId,
+        failedAttempts: MoreThanOrEqual(MFA_MAX_FAILURES),
+        blockedUntil: Or(IsNull(), LessThanOrEqual(now)),
+      },
+      { failedAttempts: 0, blockedUntil: new Date(now.getTime() + MFA_BLOCK_MS), updatedAt: now },
+    );
+  }
+
+  /**
+   * The refusal of an attempt that could not be reserved. Attempts still being checked may
+   * hold the last ones: the block starts now rather than wait for them.
+   */
+  private async blocked(userId: string, now: Date): Promise<AppError> {
+    await this.blockWhenSpent(userId, now);
+    const state = await this.states.findOne({ where: { userId } });
+    const until = state?.blockedUntil && state.blockedUntil > now ? state.blockedUntil : now;
+    return tooManyFailures(until, now);
   }
 }
 

@@ -11,7 +11,7 @@ import type { Principal } from '../../auth/principal/principal';
 import { Public } from '../../common/decorators/access.decorators';
 import { AccountSelfService } from '../account-holder';
 import { ProblemResponseDto } from '../../common/http/problem-response.dto';
-import { Auth } from '../../common/http/request-context';
+import { Auth, Client, type ClientInfo } from '../../common/http/request-context';
 import {
   AcceptedDto,
   ChangePasswordDto,
@@ -78,7 +78,16 @@ export class PasswordController {
     description: '`invalid_current_password`, `validation_failed`',
     type: ProblemResponseDto,
   })
-  change(@Auth() auth: Principal, @Body() body: ChangePasswordDto): Promise<void> {
-    return this.passwords.change(auth, body.currentPassword, body.newPassword);
+  @ApiTooManyRequestsResponse({
+    description:
+      '`rate_limited`: too many wrong passwords for this account (the login lockout), `Retry-After`',
+    type: ProblemResponseDto,
+  })
+  change(
+    @Auth() auth: Principal,
+    @Body() body: ChangePasswordDto,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
+    return this.passwords.change(auth, body.currentPassword, body.newPassword, client);
   }
 }

@@ -2,19 +2,21 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type Repository } from 'typeorm';
 import { AuditService } from '../../audit/audit.service';
-import { PasswordHasher } from '../../auth/passwords/password-hasher.service';
+import { LoginPolicies } from '../../auth/login/login-policies';
 import type { Principal } from '../../auth/principal/principal';
 import { SessionService } from '../../auth/tokens/session.service';
 import { CredentialChanges } from '../../auth/credential-changes';
 import { InvalidationBus } from '../../common/cache/invalidation-bus';
 import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-code';
+import type { ClientInfo } from '../../common/http/request-context';
 import { TransactionRunner } from '../../database/transaction-runner';
 import { TenantDirectory } from '../../tenants/tenant-directory.service';
 import { User } from '../../users/entities/user.entity';
 import { UserAccountsService } from '../../users/user-accounts.service';
 import { requireAccountHolder } from '../account-holder';
 import { ActionTokenService } from '../tokens/action-token.service';
+import { CurrentPasswordCheck } from './current-password-check';
 
 const SET_PASSWORD_PURPOSES = ['password_reset', 'invite'] as const;
 
@@ -29,7 +31,8 @@ export function invalidLink(): AppError {
 export class PasswordService {
   constructor(
     private readonly accounts: UserAccountsService,
-    private readonly hasher: PasswordHasher,
+    private readonly currentPassword: CurrentPasswordCheck,
+    private readonly policies: LoginPolicies,
     private readonly tokens: ActionTokenService,
     private readonly sessions: SessionService,
     private readonly tenants: TenantDirectory,
@@ -75,6 +78,7 @@ export class PasswordService {
       userId: user.id,
       reason: 'password_reset',
     });
+    await this.policies.afterPasswordReset({ tenant, user });
     this.audit.record({
       action: 'auth.password.reset',
       outcome: 'success',
@@ -86,14 +90,16 @@ export class PasswordService {
   }
 
   /** Changes the password of the signed-in user; every other session of theirs ends. */
-  async change(auth: Principal, currentPassword: string, newPassword: string): Promise<void> {
+  async change(
+    auth: Principal,
+    currentPassword: string,
+    newPassword: string,
+    client: ClientInfo,
+  ): Promise<void> {
     const { userId, sessionId } = requireAccountHolder(auth);
     const user = await this.users.findOne({ where: { id: userId, deletedAt: IsNull() } });
     if (!user) throw AppError.invalidToken();
-    const valid = user.passwordHash
-      ? await this.hasher.verify(user.passwordHash, currentPassword)
-      : (await this.hasher.verifyDummy(currentPassword), false);
-    if (!valid) {
+    if (!(await this.currentPassword.verify(user, currentPassword, client))) {
       this.audit.record({
         action: 'auth.password.change',
         outcome: 'failure',

@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, In, IsNull, MoreThan, type Repository } from 'typeorm';
+import {
+  type EntityManager,
+  In,
+  IsNull,
+  LessThan,
+  MoreThan,
+  MoreThanOrEqual,
+  type Repository,
+} from 'typeorm';
 import { newId } from '../../common/crypto/ids';
 import { randomSecret, sha256Hex } from '../../common/crypto/tokens';
 import { TransactionRunner } from '../../database/transaction-runner';
@@ -112,20 +120,26 @@ export class ActionTokenService {
     await this.spendUnused(manager ?? this.tokens.manager, userId, purposes, new Date());
   }
 
-  /** Counts a wrong code against an MFA challenge; spends it once `max` is reached. */
-  async countFailure(row: ActionToken, max: number): Promise<void> {
-    await this.tokens
-      .createQueryBuilder()
-      .update(ActionToken)
-      .set({ attempts: () => 'attempts + 1' })
-      .where('id = :id', { id: row.id })
-      .execute();
-    await this.tokens
-      .createQueryBuilder()
-      .update(ActionToken)
-      .set({ usedAt: new Date() })
-      .where('id = :id AND used_at IS NULL AND attempts >= :max', { id: row.id, max })
-      .execute();
+  /**
+   * Reserves one of an MFA challenge's `max` attempts before its code is checked: one
+   * conditional UPDATE, so concurrent guesses with one token count one each and no more than
+   * `max` are ever checked (review F14). False when the token is spent, expired or out of tries.
+   */
+  async reserveAttempt(row: ActionToken, max: number): Promise<boolean> {
+    const now = new Date();
+    const reserved = await this.tokens.update(
+      { id: row.id, usedAt: IsNull(), expiresAt: MoreThan(now), attempts: LessThan(max) },
+      { attempts: () => 'attempts + 1' },
+    );
+    return reserved.affected === 1;
+  }
+
+  /** After a wrong code: a challenge whose attempts are all spent is spent with them. */
+  async spendWhenExhausted(row: ActionToken, max: number): Promise<void> {
+    await this.tokens.update(
+      { id: row.id, usedAt: IsNull(), attempts: MoreThanOrEqual(max) },
+      { usedAt: new Date() },
+    );
   }
 
   private async spendUnused(

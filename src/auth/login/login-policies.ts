@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import type { Tenant } from '../../tenants/entities/tenant.entity';
+import type { User } from '../../users/entities/user.entity';
 import type { SessionMethod } from '../tokens/session.service';
 import type {
   FederatedLogin,
@@ -40,6 +42,18 @@ export class LoginPolicies {
 
   async onSuccess(login: VerifiedLogin): Promise<void> {
     for (const policy of this.policies) await policy.onSuccess?.(login);
+  }
+
+  async beforeCurrentPasswordCheck(attempt: LoginAttempt): Promise<void> {
+    for (const policy of this.policies) await policy.beforeCurrentPasswordCheck?.(attempt);
+  }
+
+  async onWrongCurrentPassword(attempt: LoginAttempt): Promise<void> {
+    for (const policy of this.policies) await policy.onWrongCurrentPassword?.(attempt);
+  }
+
+  async afterPasswordReset(account: { tenant: Tenant; user: User }): Promise<void> {
+    for (const policy of this.policies) await policy.afterPasswordReset?.(account);
   }
 
   async afterFederatedLogin(login: FederatedLogin): Promise<void> {

@@ -60,6 +60,15 @@ export interface LoginPolicy {
   /** After the session opened. */
   onSuccess?(login: VerifiedLogin): Promise<void>;
   /**
+   * Before a signed-in user's current password is checked (password change, MFA disable): a
+   * guess there is a guess at the password like a login. May refuse (lockout).
+   */
+  beforeCurrentPasswordCheck?(attempt: LoginAttempt): Promise<void>;
+  /** After a wrong current password. A right one is not a login: nothing is reset. */
+  onWrongCurrentPassword?(attempt: LoginAttempt): Promise<void>;
+  /** After a password was set through a mailed link (reset, invite): the mailbox is proven. */
+  afterPasswordReset?(account: { tenant: Tenant; user: User }): Promise<void>;
+  /**
    * Before a social or SSO login's session opens: the same account rules apply to every way in
    * (an MFA user's second factor, a tenant's email verification). May refuse.
    */

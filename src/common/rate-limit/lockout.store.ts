@@ -54,7 +54,7 @@ export class MemoryLockouts {
 }
 
 /**
- * Failed-login counters and locks per (tenant, email), shared through Redis when it is
+ * Failed-login counters and locks (per (tenant, email), and per (tenant, email, address)), shared through Redis when it is
  * configured (every instance sees the same lock), in process memory otherwise or while Redis
  * is down. Keys are hashes: no email address is written to Redis.
  */
