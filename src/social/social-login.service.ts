@@ -18,21 +18,9 @@ import type { ProviderProfile, SocialProvider } from './providers/social-provide
 import { SocialProviders } from './providers/social-providers';
 import { SocialAccountsService } from './social-accounts.service';
 import { SocialLoginFailure } from './social-login-failure';
+import { asFlow, single, type SocialFlow } from './social-flow';
 
 const STATE_PURPOSE = 'social';
-const MAX_PARAMETER_LENGTH = 4096;
-
-/** What the start keeps server-side for the callback. */
-interface SocialFlow {
-  provider: string;
-  tenantId: string;
-  redirectUri: string;
-  nonce: string;
-  codeVerifier: string;
-  bindingHash: string;
-  /** The app's PKCE challenge for the one-time code; absent in flows started before it. */
-  codeChallenge?: string | null;
-}
 
 export interface SocialStart {
   tenant: string;
@@ -285,32 +273,6 @@ function providerError(code: string): SocialLoginFailure {
   return new SocialLoginFailure('provider_error', 'provider_error', {
     providerError: /^[\w.-]{1,64}$/.test(code) ? code : 'invalid',
   });
-}
-
-/** A parameter given exactly once, within bounds; null otherwise. */
-function single(params: URLSearchParams, name: string): string | null {
-  const values = params.getAll(name);
-  const value = values[0];
-  return values.length === 1 && value && value.length <= MAX_PARAMETER_LENGTH ? value : null;
-}
-
-function asFlow(data: unknown): SocialFlow | null {
-  if (typeof data !== 'object' || data === null) return null;
-  const flow = data as Record<string, unknown>;
-  const keys: (keyof SocialFlow)[] = [
-    'provider',
-    'tenantId',
-    'redirectUri',
-    'nonce',
-    'codeVerifier',
-    'bindingHash',
-  ];
-  const challenge = flow.codeChallenge;
-  const challengeOk =
-    challenge === undefined || challenge === null || typeof challenge === 'string';
-  return keys.every((key) => typeof flow[key] === 'string') && challengeOk
-    ? (data as SocialFlow)
-    : null;
 }
 
 function describe(error: unknown): string {

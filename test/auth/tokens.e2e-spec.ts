@@ -214,7 +214,7 @@ describe('access tokens', () => {
   it('key rotation: new tokens use the new key; tokens of the retired key keep working and it stays published', async () => {
     const keyStore = t.app.get(KeyStoreService);
     const oldKid = keyStore.activeKey().kid;
-    const newKid = await keyStore.rotate();
+    const { id: newKid } = await keyStore.rotate();
     expect(newKid).not.toBe(oldKid);
     const jwks = (await t.http().get('/.well-known/jwks.json')).body as { keys: { kid: string }[] };
     expect(jwks.keys.map((key) => key.kid).sort()).toEqual([oldKid, newKid].sort());

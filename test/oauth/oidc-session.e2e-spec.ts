@@ -249,7 +249,7 @@ describe('OAuth sessions: login policies, consent, end session, keys, audit', ()
           .send({ grant_type: 'client_credentials' })
       ).body as Record<string, string>;
     const before = await issue();
-    const newKid = await t.app.get(KeyStoreService).rotate();
+    const { id: newKid } = await t.app.get(KeyStoreService).rotate();
     const after = await issue();
     expect(decodeJwt(after.access_token ?? '').header.kid).toBe(newKid);
     expect(decodeJwt(before.access_token ?? '').header.kid).not.toBe(newKid);

@@ -129,15 +129,10 @@ export class KeyStoreService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Makes a new active key and retires the old one. Retired keys stay in the JWKS until every
-   * token they can have signed has expired.
+   * Makes a new active key and retires the old one; answers the new key's row. Retired keys stay
+   * in the JWKS until every token they can have signed has expired.
    */
-  async rotate(): Promise<string> {
-    return (await this.rotateKey()).id;
-  }
-
-  /** `rotate()`, answering the new key's row. */
-  async rotateKey(): Promise<SigningKey> {
+  async rotate(): Promise<SigningKey> {
     const key = await this.replaceActiveKey();
     if (!key) throw new Error('Unconditional rotation made no key');
     await this.afterChange();

@@ -48,7 +48,7 @@ export class SigningKeyRotationService implements OnApplicationBootstrap, OnModu
   }
 
   async rotate(auth: Principal): Promise<SigningKeyDto> {
-    const key = await this.keyStore.rotateKey();
+    const key = await this.keyStore.rotate();
     this.audit.record({
       action: 'platform.signing_key.rotated',
       outcome: 'success',
