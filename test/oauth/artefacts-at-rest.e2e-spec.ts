@@ -4,18 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTenant, register, STRONG_PASSWORD, uniqueEmail } from '../factories';
 import { createTestApp, type TestApp } from '../support/app';
 import { selectRows } from '../support/sql';
-import { RP_REDIRECT_URI } from './relying-party';
-import {
-  authorizeInBrowser,
-  browserFetch,
-  CookieJar,
-  createClient,
-  decodeJwt,
-  hiddenField,
-  tenantOwner,
-} from './support';
+import { confidentialRelyingParty, RP_REDIRECT_URI } from './relying-party';
+import { authorizeInBrowser, browserFetch, CookieJar, decodeJwt, hiddenField } from './support';
 
-const insecure = { execute: [oidc.allowInsecureRequests] };
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 /** A browser that remembers every cookie value the provider ever set (not the `.sig` MACs). */
@@ -47,21 +38,7 @@ describe('OAuth artefacts at rest (sha256 of their ids)', () => {
   beforeAll(async () => {
     t = await createTestApp({ listen: true });
     tenant = await createTenant(t);
-    const owner = await tenantOwner(t, tenant);
-    const client = await createClient(t, owner.accessToken, {
-      name: 'Acme web',
-      type: 'confidential',
-      redirectUris: [RP_REDIRECT_URI],
-      grantTypes: ['authorization_code', 'refresh_token'],
-      scopes: ['openid', 'email', 'offline_access', 'users:read'],
-    });
-    configuration = await oidc.discovery(
-      new URL(`${t.baseUrl}/oidc`),
-      client.clientId,
-      undefined,
-      oidc.ClientSecretBasic(client.clientSecret ?? ''),
-      insecure,
-    );
+    configuration = await confidentialRelyingParty(t, tenant);
   });
   afterAll(() => t?.close());
 

@@ -6,10 +6,9 @@ import { HashedOAuthArtifacts1764401700000 } from '../../migrations/176440170000
 import { createTenant, register, uniqueEmail } from '../factories';
 import { createTestApp, type TestApp } from '../support/app';
 import { selectRows } from '../support/sql';
-import { RP_REDIRECT_URI } from './relying-party';
-import { authorizeInBrowser, CookieJar, createClient, tenantOwner } from './support';
+import { confidentialRelyingParty, RP_REDIRECT_URI } from './relying-party';
+import { authorizeInBrowser, CookieJar } from './support';
 
-const insecure = { execute: [oidc.allowInsecureRequests] };
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 const SCOPE = 'openid email offline_access users:read';
 
@@ -22,21 +21,7 @@ describe('OAuth artefacts stored in plain before the migration', () => {
   beforeAll(async () => {
     t = await createTestApp({ listen: true });
     const tenant = await createTenant(t);
-    const owner = await tenantOwner(t, tenant);
-    const client = await createClient(t, owner.accessToken, {
-      name: 'Acme web',
-      type: 'confidential',
-      redirectUris: [RP_REDIRECT_URI],
-      grantTypes: ['authorization_code', 'refresh_token'],
-      scopes: ['openid', 'email', 'offline_access', 'users:read'],
-    });
-    configuration = await oidc.discovery(
-      new URL(`${t.baseUrl}/oidc`),
-      client.clientId,
-      undefined,
-      oidc.ClientSecretBasic(client.clientSecret ?? ''),
-      insecure,
-    );
+    configuration = await confidentialRelyingParty(t, tenant);
     email = uniqueEmail('user');
     await register(t, tenant.slug, email);
   });

@@ -2,10 +2,35 @@ import * as oidc from 'openid-client';
 import { expect } from 'vitest';
 import { bearer } from '../factories';
 import type { TestApp } from '../support/app';
-import { authorizeInBrowser, type CookieJar, createClient } from './support';
+import { authorizeInBrowser, type CookieJar, createClient, tenantOwner } from './support';
 
 export const RP_REDIRECT_URI = 'http://127.0.0.1:8765/callback';
 const insecure = { execute: [oidc.allowInsecureRequests] };
+
+/**
+ * A confidential web client with refresh tokens, registered by the tenant's owner at
+ * `RP_REDIRECT_URI`, and openid-client's view of it (discovery over plain http on loopback).
+ */
+export async function confidentialRelyingParty(
+  t: TestApp,
+  tenant: { id: string; slug: string },
+): Promise<oidc.Configuration> {
+  const owner = await tenantOwner(t, tenant);
+  const client = await createClient(t, owner.accessToken, {
+    name: 'Acme web',
+    type: 'confidential',
+    redirectUris: [RP_REDIRECT_URI],
+    grantTypes: ['authorization_code', 'refresh_token'],
+    scopes: ['openid', 'email', 'offline_access', 'users:read'],
+  });
+  return oidc.discovery(
+    new URL(`${t.baseUrl}/oidc`),
+    client.clientId,
+    undefined,
+    oidc.ClientSecretBasic(client.clientSecret ?? ''),
+    { execute: [oidc.allowInsecureRequests] },
+  );
+}
 
 export type RpTokens = oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
 
