@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tenant } from '../../src/tenants/entities/tenant.entity';
-import { bearer, createTenant, register, STRONG_PASSWORD, type TokenPair } from '../factories';
+import { createTenant, register, STRONG_PASSWORD, type TokenPair } from '../factories';
 import { createTestApp, type TestApp } from '../support/app';
 import { selectRows } from '../support/sql';
-import { auditEvents, totp } from './support/helpers';
+import { auditEvents, enrolTotp, totp } from './support/helpers';
 
 type Res = { status: number; body: Record<string, unknown> };
 
@@ -27,17 +27,7 @@ describe('parallel MFA code guessing', () => {
     secret: string;
   }> {
     const account = await register(t, tenant.slug);
-    const started = await t
-      .http()
-      .post('/v1/auth/mfa/totp/enroll')
-      .set(bearer(account.accessToken));
-    const secret = started.body.secret as string;
-    const confirmed = await t
-      .http()
-      .post('/v1/auth/mfa/totp/confirm')
-      .set(bearer(account.accessToken))
-      .send({ code: totp(secret) });
-    expect(confirmed.status).toBe(200);
+    const { secret } = await enrolTotp(t, account.accessToken);
     return { account, secret };
   }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTenant, register, STRONG_PASSWORD } from '../factories';
 import { createTestApp, type TestApp } from '../support/app';
-import { totp } from './support/helpers';
+import { enrolTotp, totp } from './support/helpers';
 
 const THRESHOLD = 4;
 
@@ -51,17 +51,7 @@ describe('guessing the current password with a valid access token', () => {
 
   it('MFA disable: locked after LOCKOUT_THRESHOLD wrong passwords, before any code is checked', async () => {
     const account = await register(t, tenant);
-    const started = await t
-      .http()
-      .post('/v1/auth/mfa/totp/enroll')
-      .set(bearer(account.accessToken));
-    const secret = started.body.secret as string;
-    const confirmed = await t
-      .http()
-      .post('/v1/auth/mfa/totp/confirm')
-      .set(bearer(account.accessToken))
-      .send({ code: totp(secret) });
-    expect(confirmed.status).toBe(200);
+    const { secret } = await enrolTotp(t, account.accessToken);
     const disable = (password: string) =>
       t
         .http()
