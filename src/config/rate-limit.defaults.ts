@@ -1,8 +1,8 @@
 import type { RateLimitConfig } from './config.types';
 
 /**
- * Default limits; `RATE_LIMITS` overrides any part of this object (a deep merge), and the README
- * documents the same values. Windows are in seconds.
+ * Default limits; `RATE_LIMITS` overrides any part of this object (a deep merge), and
+ * docs/configuration.md documents the same values. Windows are in seconds.
  */
 export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
   anonymous: { limit: 120, ttl: 60 },
