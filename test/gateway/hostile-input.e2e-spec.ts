@@ -15,6 +15,7 @@ import {
   round,
   type Round,
   type TextRoute,
+  type WorstAndBaseline,
   WORST_CASES,
   worstAndBaseline,
 } from './support/hostile-input';
@@ -38,6 +39,7 @@ import {
  * the baseline (the pattern F1 fixed: 7.5 s, 1,500×); noise does not recur in every round.
  */
 const ROUNDS = 3;
+const CONFIRM_ROUNDS = 7;
 const FACTOR = 5;
 
 describe('hostile input cannot hold the event loop (review F1)', () => {
@@ -232,27 +234,34 @@ describe('hostile input cannot hold the event loop (review F1)', () => {
     const port = Number(new URL(t.baseUrl ?? '').port);
     const findings: string[] = [];
     let exercised = 0;
+    const measure = async (where: string, requests: WorstAndBaseline, rounds: number) => {
+      const worst: Round[] = [];
+      const baseline: Round[] = [];
+      for (let i = 0; i < rounds; i++) {
+        baseline.push(await round(port, requests.baseline));
+        worst.push(await round(port, requests.worst));
+      }
+      for (const answer of [...worst, ...baseline]) {
+        if (answer.status >= 500) findings.push(`${where}: answered ${answer.status}`);
+        if (answer.healthStatus !== 200) findings.push(`${where}: health ${answer.healthStatus}`);
+      }
+      const fastest = Math.min(...worst.map((r) => r.ms));
+      return { fastest, ratio: fastest / median(baseline.map((r) => r.ms)) };
+    };
     for (const route of routes) {
       for (const field of route.hostile) {
-        const baseline: Round[] = [];
         for (const [shape, make] of Object.entries(WORST_CASES)) {
+          const where = `${route.name} ${field} ${shape}`;
           const requests = worstAndBaseline(route, field, make);
-          const worst: Round[] = [];
-          for (let i = 0; i < ROUNDS; i++) {
-            baseline.push(await round(port, requests.baseline));
-            worst.push(await round(port, requests.worst));
+          let cost = await measure(where, requests, ROUNDS);
+          // A stall recurs in every round, noise does not: an outlier is measured again, longer.
+          if (cost.ratio > FACTOR) cost = await measure(where, requests, CONFIRM_ROUNDS);
+          if (cost.ratio > FACTOR) {
+            findings.push(
+              `${where}: ${cost.ratio.toFixed(1)}× the baseline (${cost.fastest.toFixed(1)} ms)`,
+            );
           }
           exercised += 1;
-          const where = `${route.name} ${field} ${shape}`;
-          for (const answer of [...worst, ...baseline]) {
-            if (answer.status >= 500) findings.push(`${where}: answered ${answer.status}`);
-            if (answer.healthStatus !== 200)
-              findings.push(`${where}: health ${answer.healthStatus}`);
-          }
-          const fastest = Math.min(...worst.map((r) => r.ms));
-          const ratio = fastest / median(baseline.map((r) => r.ms));
-          if (ratio > FACTOR)
-            findings.push(`${where}: ${ratio.toFixed(1)}× the baseline (${fastest.toFixed(1)} ms)`);
         }
       }
     }

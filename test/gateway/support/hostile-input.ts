@@ -118,6 +118,11 @@ function prepare(route: TextRoute, field: string, value: string): PreparedReques
   }
 }
 
+export interface WorstAndBaseline {
+  worst: PreparedRequest;
+  baseline: PreparedRequest;
+}
+
 /**
  * The worst case of one shape in one field, and a benign request of the same size on the wire
  * (random base64url letters, which no pattern backtracks on): the baseline it is measured
@@ -127,7 +132,7 @@ export function worstAndBaseline(
   route: TextRoute,
   field: string,
   make: (n: number) => string,
-): { worst: PreparedRequest; baseline: PreparedRequest } {
+): WorstAndBaseline {
   const value = fit(route, field, make);
   const overhead = wire(route, field, '').length;
   const size = wire(route, field, value).length - overhead;
