@@ -3,18 +3,18 @@ import { Reflector } from '@nestjs/core';
 import { normalizeIp, ThrottlerGuard } from '@nestjs/throttler';
 import type { ThrottlerLimitDetail, ThrottlerRequest } from '@nestjs/throttler';
 import type { Request } from 'express';
-import { AuditService } from '../../audit/audit.service';
-import type { Principal } from '../../auth/principal/principal';
-import { AppConfig } from '../../config/app-config';
-import type { RateLimitConfig, RateLimitRule } from '../../config/config.types';
-import { ACCESS_METADATA, type AccessRequirement } from '../decorators/access.decorators';
-import type { AuthenticationHook } from '../guards/authentication-hooks';
-import { principalOf } from '../http/request-context';
+import { AuditService } from '../audit/audit.service';
+import type { Principal } from '../auth/principal/principal';
+import { AppConfig } from '../config/app-config';
+import type { RateLimitConfig, RateLimitRule } from '../config/config.types';
+import { ACCESS_METADATA, type AccessRequirement } from '../common/decorators/access.decorators';
+import type { AuthenticationHook } from '../common/guards/authentication-hooks';
+import { principalOf } from '../common/http/request-context';
 import { RATE_LIMIT_ROUTE_METADATA, type RouteRateLimit } from './rate-limit.decorator';
 import { ROUTE_RATE_LIMITS } from './rate-limit-routes';
-import { rateLimitedError } from './rate-limited.error';
+import { rateLimitedError } from '../common/errors/rate-limited.error';
 import { RateLimitStorage } from './rate-limit.storage';
-import { boundedCache } from '../cache/bounded-cache';
+import { boundedCache } from '../common/cache/bounded-cache';
 
 /** Which counter a request draws from. */
 export interface RateLimitBucket {

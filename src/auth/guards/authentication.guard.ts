@@ -2,12 +2,12 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { ClsService } from 'nestjs-cls';
-import type { Principal } from '../../auth/principal/principal';
-import { PrincipalResolver } from '../../auth/principal/principal-resolver.service';
-import { ACCESS_METADATA, type AccessRequirement } from '../decorators/access.decorators';
-import { AppError } from '../errors/app-error';
-import { setDeniedPermission, setPrincipal } from '../http/request-context';
-import { AuthenticationHooks } from './authentication-hooks';
+import type { Principal } from '../principal/principal';
+import { PrincipalResolver } from '../principal/principal-resolver.service';
+import { ACCESS_METADATA, type AccessRequirement } from '../../common/decorators/access.decorators';
+import { AppError } from '../../common/errors/app-error';
+import { setDeniedPermission, setPrincipal } from '../../common/http/request-context';
+import { AuthenticationHooks } from '../../common/guards/authentication-hooks';
 
 const BEARER = /^Bearer +([\w-]+\.[\w-]+\.[\w-]+) *$/i;
 const MAX_CREDENTIAL_LENGTH = 8192;

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { normalizeIp } from '@nestjs/throttler';
-import type { AuditService } from '../../audit/audit.service';
-import type { AppConfig } from '../../config/app-config';
-import type { RateLimitConfig } from '../../config/config.types';
-import { boundedCache } from '../cache/bounded-cache';
+import type { AuditService } from '../audit/audit.service';
+import type { AppConfig } from '../config/app-config';
+import type { RateLimitConfig } from '../config/config.types';
+import { boundedCache } from '../common/cache/bounded-cache';
 import type { RouteRateLimit } from './rate-limit.decorator';
 import type { RateLimitStorage } from './rate-limit.storage';
 

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { AuditService } from '../../audit/audit.service';
-import type { LoginAttempt, LoginPolicy, VerifiedLogin } from '../../auth/login/login-policy';
-import { AppConfig } from '../../config/app-config';
-import { sha256Hex } from '../crypto/tokens';
-import { AccountLockNotices } from '../../account/account-lock-notices';
-import type { Tenant } from '../../tenants/entities/tenant.entity';
-import type { User } from '../../users/entities/user.entity';
+import { AuditService } from '../audit/audit.service';
+import type { LoginAttempt, LoginPolicy, VerifiedLogin } from '../auth/login/login-policy';
+import { AppConfig } from '../config/app-config';
+import { sha256Hex } from '../common/crypto/tokens';
+import { AccountLockNotices } from '../account/account-lock-notices';
+import type { Tenant } from '../tenants/entities/tenant.entity';
+import type { User } from '../users/entities/user.entity';
 import { LockoutStore } from './lockout.store';
-import { rateLimitedError } from './rate-limited.error';
+import { rateLimitedError } from '../common/errors/rate-limited.error';
 
 const LOCKED_DETAIL = 'Too many failed sign-in attempts. Try again later.';
 

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import type { AuditService } from '../../audit/audit.service';
-import { loadConfig } from '../../config/load-config';
+import type { AuditService } from '../audit/audit.service';
+import { loadConfig } from '../config/load-config';
 import { EngineRateLimiter } from './engine-rate-limit';
 import { RateLimitStorage } from './rate-limit.storage';
 

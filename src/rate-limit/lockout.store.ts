@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { RedisService } from '../redis/redis.service';
+import { RedisService } from '../common/redis/redis.service';
 import {
   applyFailure,
   type FailureOutcome,
@@ -8,7 +8,7 @@ import {
   type LockoutState,
   MAX_LOCK_SECONDS,
 } from './lockout-schedule';
-import { boundedCache } from '../cache/bounded-cache';
+import { boundedCache } from '../common/cache/bounded-cache';
 
 /**
  * Atomically: one more failure; past the threshold, reset the count, raise the level and set the

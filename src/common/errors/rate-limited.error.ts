@@ -1,5 +1,5 @@
-import { AppError } from '../errors/app-error';
-import { ErrorCode } from '../errors/error-code';
+import { AppError } from './app-error';
+import { ErrorCode } from './error-code';
 
 /**
  * The one 429 of the API (rate limits and login lockout alike): `Retry-After` in whole seconds,

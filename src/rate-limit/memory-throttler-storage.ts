@@ -1,5 +1,5 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import { boundedCache } from '../cache/bounded-cache';
+import { boundedCache } from '../common/cache/bounded-cache';
 
 export type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 

@@ -1,7 +1,7 @@
 import { Logger, type OnModuleDestroy, type Provider } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
-import { AppConfig } from '../../config/app-config';
+import { AppConfig } from '../config/app-config';
 import { MemoryThrottlerStorage, type ThrottlerStorageRecord } from './memory-throttler-storage';
 
 export type RateLimitStorageMode = 'redis' | 'memory';

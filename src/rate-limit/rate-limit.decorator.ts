@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import type { RateLimitConfig } from '../../config/config.types';
+import type { RateLimitConfig } from '../config/config.types';
 
 export type RouteRateLimit = keyof RateLimitConfig['routes'];
 

@@ -1,8 +1,8 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { AuthModule } from '../../auth/auth.module';
-import { LoginPolicies } from '../../auth/login/login-policies';
-import { AuthenticationHooks } from '../guards/authentication-hooks';
+import { AuthModule } from '../auth/auth.module';
+import { LoginPolicies } from '../auth/login/login-policies';
+import { AuthenticationHooks } from '../common/guards/authentication-hooks';
 import { LockoutStore } from './lockout.store';
 import { LoginLockoutPolicy } from './login-lockout.policy';
 import { RateLimitGuard } from './rate-limit.guard';
