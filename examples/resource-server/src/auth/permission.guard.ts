@@ -46,7 +46,9 @@ export class PermissionGuard implements CanActivate {
     if (response.status === 401) throw new UnauthorizedException();
     // 403: a token with no signed-in user (client credentials), which holds no user permissions.
     if (response.status === 403) throw new ForbiddenException();
-    if (!response.ok) throw new ServiceUnavailableException('Gatehouse cannot be reached');
+    // 429 included: Gatehouse limits each user's requests, this call among them.
+    if (!response.ok)
+      throw new ServiceUnavailableException(`Gatehouse answered ${response.status}`);
     const me = (await response.json()) as { permissions?: PackedRules };
     // An OAuth token's permissions are already cut to its scopes, and absent without an API scope.
     const ability = createMongoAbility(unpackRules(me.permissions ?? []));
