@@ -84,7 +84,8 @@ async function call(base, method, path, { token, body } = {}) {
   return { status: res.status, body: text ? JSON.parse(text) : {} };
 }
 
-async function gatehouseCall(base, method, path, options, expected) {
+/** A call to Gatehouse that must answer `expected`; resolves to the answer's body. */
+async function gatehouseCall(base, method, path, expected, options) {
   const res = await call(base, method, path, options);
   if (res.status !== expected) {
     throw new Error(`Gatehouse ${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
@@ -93,6 +94,7 @@ async function gatehouseCall(base, method, path, options, expected) {
 }
 
 let checks = 0;
+/** A call to the example that must answer `expected`. */
 async function expectStatus(base, path, token, expected, what) {
   const res = await call(base, 'GET', path, { token });
   if (res.status !== expected) {
@@ -143,43 +145,24 @@ async function main() {
 
   // An owner of a new tenant (created by the platform admin) may read the tenant; a member who
   // signed up may not.
-  const admin = await gatehouseCall(
-    gatehouse,
-    'POST',
-    '/v1/auth/login',
-    {
-      body: { tenant: 'root', email: ADMIN, password: PASSWORD },
-    },
-    200,
-  );
-  await gatehouseCall(
-    gatehouse,
-    'POST',
+  const post = (path, expected, body, token) =>
+    gatehouseCall(gatehouse, 'POST', path, expected, { body, token });
+  const login = (tenant, email) =>
+    post('/v1/auth/login', 200, { tenant, email, password: PASSWORD });
+  const admin = await login('root', ADMIN);
+  const acmeOwner = { email: 'owner@acme.test', password: PASSWORD };
+  await post(
     '/v1/tenants',
-    {
-      token: admin.accessToken,
-      body: { slug: 'acme', name: 'Acme', owner: { email: 'owner@acme.test', password: PASSWORD } },
-    },
     201,
+    { slug: 'acme', name: 'Acme', owner: acmeOwner },
+    admin.accessToken,
   );
-  const member = await gatehouseCall(
-    gatehouse,
-    'POST',
-    '/v1/auth/register',
-    {
-      body: { tenant: 'acme', email: 'member@acme.test', password: PASSWORD },
-    },
-    201,
-  );
-  const owner = await gatehouseCall(
-    gatehouse,
-    'POST',
-    '/v1/auth/login',
-    {
-      body: { tenant: 'acme', email: 'owner@acme.test', password: PASSWORD },
-    },
-    200,
-  );
+  const member = await post('/v1/auth/register', 201, {
+    tenant: 'acme',
+    email: 'member@acme.test',
+    password: PASSWORD,
+  });
+  const owner = await login('acme', acmeOwner.email);
   log('tenant acme: owner signed in, member signed up');
 
   const examplePort = await freePort();
@@ -191,71 +174,44 @@ async function main() {
     `${example}/health`,
   );
   log(`example ready on ${example}`);
+  const expect = (path, token, expected, what) =>
+    expectStatus(example, path, token, expected, what);
 
-  const whoami = await expectStatus(example, '/whoami', owner.accessToken, 200, "owner's token");
-  const ownerClaims = decode(owner.accessToken.split('.')[1]);
-  const memberClaims = decode(member.accessToken.split('.')[1]);
+  const ownerToken = owner.accessToken;
+  const memberToken = member.accessToken;
+  const [header, payload, signature] = ownerToken.split('.');
+  const ownerClaims = decode(payload);
+  const memberClaims = decode(memberToken.split('.')[1]);
+
+  const whoami = await expect('/whoami', ownerToken, 200, "owner's token");
   if (whoami.sub !== ownerClaims.sub || whoami.tenantId !== ownerClaims.tid) {
     throw new Error(`/whoami answered ${JSON.stringify(whoami)}`);
   }
-  await expectStatus(
-    example,
-    '/reports/usage',
-    owner.accessToken,
-    200,
-    "owner's token, holds read Tenant",
-  );
-  await expectStatus(example, '/whoami', member.accessToken, 200, "member's token");
-  await expectStatus(
-    example,
-    '/reports/usage',
-    member.accessToken,
-    403,
-    "member's token, lacks read Tenant",
-  );
-  await expectStatus(example, '/whoami', undefined, 401, 'no token');
-  await expectStatus(
-    example,
-    '/whoami',
-    forge(owner.accessToken),
-    401,
-    'forged: same kid, another key',
-  );
-  const [header, payload, signature] = owner.accessToken.split('.');
+  await expect('/reports/usage', ownerToken, 200, "owner's token, holds read Tenant");
+  await expect('/whoami', memberToken, 200, "member's token");
+  await expect('/reports/usage', memberToken, 403, "member's token, lacks read Tenant");
+  await expect('/whoami', undefined, 401, 'no token');
+  await expect('/whoami', forge(ownerToken), 401, 'forged: same kid, another key');
   const unsigned = `${b64({ ...decode(header), alg: 'none' })}.${payload}.`;
-  await expectStatus(example, '/whoami', unsigned, 401, 'alg: none');
+  await expect('/whoami', unsigned, 401, 'alg: none');
   const otherUser = `${header}.${b64({ ...ownerClaims, sub: memberClaims.sub })}.${signature}`;
-  await expectStatus(example, '/whoami', otherUser, 401, 'sub changed under a real signature');
+  await expect('/whoami', otherUser, 401, 'sub changed under a real signature');
 
   // Revocation reaches only the routes that ask Gatehouse: the token itself stays valid until it
-  // expires, as any stateless verifier would accept it.
-  await gatehouseCall(gatehouse, 'POST', '/v1/auth/logout-all', { token: owner.accessToken }, 204);
+  // expires, as any stateless verifier would accept it. Gatehouse promises 10 s at most.
+  await post('/v1/auth/logout-all', 204, undefined, ownerToken);
   const revokedBy = Date.now() + 12_000;
-  while (
-    (await call(example, 'GET', '/reports/usage', { token: owner.accessToken })).status !== 401
-  ) {
+  while ((await call(example, 'GET', '/reports/usage', { token: ownerToken })).status !== 401) {
     if (Date.now() > revokedBy) throw new Error('a revoked session still passes /reports/usage');
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  await expectStatus(
-    example,
-    '/reports/usage',
-    owner.accessToken,
-    401,
-    'owner signed out everywhere',
-  );
-  await expectStatus(
-    example,
-    '/whoami',
-    owner.accessToken,
-    200,
-    'the same token, no Gatehouse call',
-  );
+  await expect('/reports/usage', ownerToken, 401, 'owner signed out everywhere');
+  await expect('/whoami', ownerToken, 200, 'the same token, no Gatehouse call');
 
   const waitMs = (memberClaims.exp + SKEW_S) * 1000 - Date.now();
   log(`waiting ${(waitMs / 1000).toFixed(1)} s for the member's token to expire`);
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, waitMs)));
-  await expectStatus(example, '/whoami', member.accessToken, 401, "member's token, expired");
+  await expect('/whoami', memberToken, 401, "member's token, expired");
 }
 
 try {
