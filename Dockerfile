@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
+# Node.js 22 LTS: Node 20 reached end of life in April 2026 (oidc-provider warns on it at every
+# start). The tag follows the newest 22.x; package.json's engines need >= 22.13 on this line.
 
 # --- dependencies: native addons (better-sqlite3) compile here, with the toolchain ---------------
-FROM node:20-bookworm-slim AS deps
+FROM node:22-bookworm-slim AS deps
 WORKDIR /app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
@@ -17,7 +19,7 @@ COPY migrations ./migrations
 RUN npm run build && npm prune --omit=dev
 
 # --- runtime: no compiler, no sources, not root ------------------------------------------------
-FROM node:20-bookworm-slim AS runtime
+FROM node:22-bookworm-slim AS runtime
 # jemalloc instead of glibc's malloc: glibc keeps the 19 MiB each argon2 hash allocates, per
 # hashing thread, for good, and fragments under load; with jemalloc the process holds ~40 MB less
 # after the benchmark's load at the same speed. The link gives LD_PRELOAD one path on every

@@ -8,7 +8,7 @@ import { AuditService } from './audit/audit.service';
 import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
 import { LoggingModule } from './common/logging/logging.module';
-import { RateLimitModule } from './common/rate-limit/rate-limit.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';

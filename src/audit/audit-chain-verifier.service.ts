@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { MoreThan, type Repository } from 'typeorm';
 import type { Principal } from '../auth/principal/principal';
-import { rateLimitedError } from '../common/rate-limit/rate-limited.error';
+import { rateLimitedError } from '../common/errors/rate-limited.error';
 import { CHAIN_START, type ChainPosition, ChainVerifier, macCheckpoint } from './audit-chain';
 import { AuditChainKeys } from './audit-chain-keys';
 import { AuditVerifyLimiter } from './audit-verify-limiter';

@@ -29,8 +29,8 @@ type Hashable = Omit<AuditEvent, 'hash' | 'keyId'>;
 
 /**
  * The stored fields a row's hash covers, in canonical (sorted) order: every audited request
- * hashes one row, and sorting the same fifteen keys each time was the larger part of the audit
- * write.
+ * hashes one row, and sorting the same fifteen keys each time would be the larger part of the
+ * audit write.
  */
 const HASHED_FIELDS = [
   'action',

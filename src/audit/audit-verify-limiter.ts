@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { boundedCache } from '../common/cache/bounded-cache';
-import { rateLimitedError } from '../common/rate-limit/rate-limited.error';
+import { rateLimitedError } from '../common/errors/rate-limited.error';
 import { RedisService } from '../common/redis/redis.service';
 
 /**

@@ -213,8 +213,8 @@ export class AuditService implements OnModuleInit {
   }
 
   /**
-   * The last row of a chain, in plain SQL built once: under load TypeORM's `findOne` took
-   * ~0.4 ms of every batch.
+   * The last row of a chain, in plain SQL built once: TypeORM's `findOne` costs more than the
+   * query itself, on every batch (docs/performance.md).
    */
   private chainHeadSql(manager: EntityManager): string {
     const column = (property: 'seq' | 'hash' | 'chain') => columnOf(manager, AuditEvent, property);

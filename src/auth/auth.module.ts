@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuthenticationGuard } from '../common/guards/authentication.guard';
+import { AuthenticationGuard } from './guards/authentication.guard';
 import { AuthenticationHooks } from '../common/guards/authentication-hooks';
 import { TenantsModule } from '../tenants/tenants.module';
 import { UserAccountsModule } from '../users/user-accounts.module';

@@ -9,7 +9,7 @@ import { RedisService, redisProvider } from './redis/redis.service';
  * The request context (AsyncLocalStorage). Provided directly rather than through
  * `ClsModule.forRoot`: that also registers a global guard and a global interceptor, no-ops when
  * not mounted, but an interceptor of any kind puts every request through Nest's RxJS
- * interceptor chain (RxJS was ~5% of the CPU profile of a bare route). The context is opened by
+ * interceptor chain, a cost every route would pay (docs/performance.md). The context is opened by
  * `requestContextMiddleware` instead.
  */
 const requestContext: Provider = {

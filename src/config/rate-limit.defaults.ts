@@ -1,8 +1,8 @@
 import type { RateLimitConfig } from './config.types';
 
 /**
- * Default limits; `RATE_LIMITS` overrides any part of this object (a deep merge), and the README
- * documents the same values. Windows are in seconds.
+ * Default limits; `RATE_LIMITS` overrides any part of this object (a deep merge), and
+ * docs/configuration.md documents the same values. Windows are in seconds.
  */
 export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
   anonymous: { limit: 120, ttl: 60 },
@@ -17,7 +17,7 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     passwordForgot: { limit: 5, ttl: 60 },
     passwordReset: { limit: 10, ttl: 60 },
     refresh: { limit: 60, ttl: 60 },
-    // The OAuth engine, per client IP and client (src/common/rate-limit/engine-rate-limit.ts).
+    // The OAuth engine, per client IP and client (src/rate-limit/engine-rate-limit.ts).
     // Authorize and end-session are browser steps, a few per sign-in, and each writes rows.
     oidcAuthorize: { limit: 120, ttl: 60 },
     // 20 tokens/s per client and address: well past a client that caches its tokens, and a

@@ -6,7 +6,7 @@ import { placeholder } from './raw-rows';
  *
  * The builder names, registers and escapes a parameter per column per row on every call; for
  * the audit log's batches (up to 500 rows of 17 columns, written for every audited request)
- * that bookkeeping cost more CPU than the database's own work. Here the statement is plain SQL
+ * that bookkeeping costs more CPU than the database's own work. Here the statement is plain SQL
  * over the entity's metadata: table and column names escaped by the driver, values converted by
  * the driver exactly as the builder converts them (dates, JSON), placeholders in the driver's
  * style. For entities without generated columns, relations or listeners, which is what this is

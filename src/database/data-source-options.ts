@@ -45,10 +45,8 @@ export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
       db.pragma('synchronous = NORMAL');
-      // SQLite's own default page cache (2 MiB). better-sqlite3 builds SQLite with 16 MiB, which
-      // the audit log's inserts fill within minutes: 15–24 MB of resident memory under load
-      // (SPEC §12 row 7), copies of pages the OS caches anyway. Interleaved runs of the token,
-      // refresh and read loads showed no cost beyond this VM's noise.
+      // SQLite's own default page cache (2 MiB), not better-sqlite3's 16 MiB, which the audit
+      // log's inserts fill with copies of pages the OS caches anyway (docs/performance.md).
       db.pragma('cache_size = -2000');
     },
   };

@@ -169,8 +169,8 @@ export function plainUpdate<T extends ObjectLiteral>(
 
 /**
  * `repository.update(where, values)` for the hot paths: plain column values of rows matched by
- * equality go out as one plain statement (the update builder's work was ~150 µs a call, more
- * than the database's), anything else through the repository. Answers the rows changed.
+ * equality go out as one plain statement (the update builder costs more than the database's
+ * work; docs/performance.md), anything else through the repository. Answers the rows changed.
  */
 export async function updateWhere<T extends ObjectLiteral>(
   repository: Repository<T>,

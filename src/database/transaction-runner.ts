@@ -27,8 +27,7 @@ const MAX_UNITS_PER_COMMIT = 32;
  * unit that fails rolls back only its own writes, and each caller hears its outcome only once
  * the commit is done. better-sqlite3 commits synchronously, so without waiting that one turn
  * nothing would ever queue; and a commit with its WAL write costs more than the statements of a
- * typical unit (refresh grants/s rose by 10-40 % in interleaved bench runs). A unit alone in
- * its turn runs in a transaction of its own, exactly as before.
+ * typical unit (docs/performance.md). A unit alone in its turn runs in a transaction of its own.
  */
 @Injectable()
 export class TransactionRunner {
@@ -50,7 +49,7 @@ export class TransactionRunner {
     return new Promise<T>((resolve, reject) => {
       // Run in the caller's async context, so the unit sees its own request (id, IP, tenant)
       // however the batch it runs in was started. (Not AsyncResource.bind: on Node 20 it builds
-      // two deprecation wrappers a call, which showed in the login profile.)
+      // two deprecation wrappers a call, on every transaction.)
       const context = new AsyncResource('gatehouse.transaction');
       this.queue.push({
         work: (manager) => context.runInAsyncScope(work, null, manager),

@@ -20,6 +20,8 @@ import { OAuthConsent } from './entities/oauth-consent.entity';
 import { OAuthGrantsController } from './grants/oauth-grants.controller';
 import { OAuthGrantsService } from './grants/oauth-grants.service';
 import { InteractionController } from './interaction/interaction.controller';
+import { InteractionConsent } from './interaction/interaction-consent';
+import { InteractionForms } from './interaction/interaction-forms';
 import { InteractionService } from './interaction/interaction.service';
 import { errorPage, pageCsp } from './interaction/pages';
 import { OAuthClientDirectory } from './oauth-client-directory.service';
@@ -28,8 +30,13 @@ import { OAuthClientsService } from './oauth-clients.service';
 import { OAuthConsentService } from './oauth-consent.service';
 import { OAuthTokenAuthenticator } from './oauth-token-authenticator.service';
 import { OAUTH_CLIENT_SUBJECT } from './oauth.permissions';
+import { OidcAccounts } from './provider/oidc-accounts';
 import { OidcArtifactStore } from './provider/oidc-artifact-store.service';
+import { OidcAuditListener } from './provider/oidc-audit-listener';
+import { OidcConfiguration } from './provider/oidc-configuration';
 import { OidcProviderService } from './provider/oidc-provider.service';
+import { OidcStorageAdapter } from './provider/oidc-storage-adapter';
+import { OidcTokenClaims } from './provider/oidc-token-claims';
 
 const formParser = express.urlencoded({ limit: '16kb', extended: false, parameterLimit: 20 });
 
@@ -65,8 +72,15 @@ function parseInteractionForm(req: Request, res: Response, next: NextFunction): 
     OAuthConsentService,
     OAuthTokenAuthenticator,
     OidcArtifactStore,
+    OidcAuditListener,
+    OidcStorageAdapter,
+    OidcTokenClaims,
+    OidcAccounts,
+    OidcConfiguration,
     OidcProviderService,
     InteractionService,
+    InteractionConsent,
+    InteractionForms,
     providePermissions(OAUTH_CLIENT_SUBJECT),
   ],
   exports: [OidcProviderService],

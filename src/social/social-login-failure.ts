@@ -1,6 +1,6 @@
 /**
  * The `error` a social login sends back to the app's redirect URI. Stable values, documented
- * in the README: apps branch on them.
+ * in docs/social-login.md: apps branch on them.
  */
 export type SocialLoginError =
   /** The user cancelled at the provider, or the provider refused them. */

@@ -13,7 +13,7 @@ import type {
   AttributeMappingDto,
   OidcSettingsDto,
   SamlSettingsDto,
-} from './dto/sso-connection.dto';
+} from './dto/sso-connection-settings.dto';
 import type {
   AttributeMapping,
   OidcSettings,

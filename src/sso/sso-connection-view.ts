@@ -1,5 +1,5 @@
 import { domainView } from './domains/sso-domains.service';
-import type { SsoConnectionDto } from './dto/sso-connection.dto';
+import type { SsoConnectionDto } from './dto/sso-connection-response.dto';
 import type { SsoConnection } from './entities/sso-connection.entity';
 import { ssoUrls } from './sso-urls';
 

@@ -27,10 +27,9 @@ import { Auth } from '../common/http/request-context';
 import {
   CreateSsoConnectionDto,
   ListSsoConnectionsQueryDto,
-  SsoConnectionDto,
-  SsoConnectionListDto,
   UpdateSsoConnectionDto,
 } from './dto/sso-connection.dto';
+import { SsoConnectionDto, SsoConnectionListDto } from './dto/sso-connection-response.dto';
 import { SsoConnectionsService } from './sso-connections.service';
 import { UuidParam } from '../common/pipes/parse-uuid.pipe';
 

@@ -18,12 +18,8 @@ import {
   fieldError,
 } from './connection-settings-builder';
 import { SsoDomainsService } from './domains/sso-domains.service';
-import type {
-  CreateSsoConnectionDto,
-  SsoConnectionDto,
-  SsoConnectionListDto,
-  UpdateSsoConnectionDto,
-} from './dto/sso-connection.dto';
+import type { CreateSsoConnectionDto, UpdateSsoConnectionDto } from './dto/sso-connection.dto';
+import type { SsoConnectionDto, SsoConnectionListDto } from './dto/sso-connection-response.dto';
 import { SsoConnectionDomain } from './entities/sso-connection-domain.entity';
 import {
   type OidcSettings,

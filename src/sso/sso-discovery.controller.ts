@@ -6,7 +6,7 @@ import { ProblemResponseDto } from '../common/http/problem-response.dto';
 import { AppConfig } from '../config/app-config';
 import { TenantDirectory } from '../tenants/tenant-directory.service';
 import { emailDomain } from './connection-settings';
-import { DiscoverDto, DiscoveryResultDto } from './dto/sso-connection.dto';
+import { DiscoverDto, DiscoveryResultDto } from './dto/sso-login.dto';
 import { SsoConnectionsService } from './sso-connections.service';
 import { ssoUrls } from './sso-urls';
 

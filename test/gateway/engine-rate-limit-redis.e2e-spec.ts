@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { RateLimitStorage } from '../../src/common/rate-limit/rate-limit.storage';
+import { RateLimitStorage } from '../../src/rate-limit/rate-limit.storage';
 import { createTenant } from '../factories';
 import { createTestApp, type TestApp } from '../support/app';
 import type { TestDatabase } from '../support/database';

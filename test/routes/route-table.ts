@@ -8,9 +8,9 @@ import {
   type AccessRequirement,
 } from '../../src/common/decorators/access.decorators';
 // The one place the route table reads the rate-limit rules from.
-import { ruleOf as engineRuleOf } from '../../src/common/rate-limit/engine-rate-limit';
-import { RATE_LIMIT_ROUTE_METADATA } from '../../src/common/rate-limit/rate-limit.decorator';
-import { ROUTE_RATE_LIMITS } from '../../src/common/rate-limit/rate-limit-routes';
+import { ruleOf as engineRuleOf } from '../../src/rate-limit/engine-rate-limit';
+import { RATE_LIMIT_ROUTE_METADATA } from '../../src/rate-limit/rate-limit.decorator';
+import { ROUTE_RATE_LIMITS } from '../../src/rate-limit/rate-limit-routes';
 import type { TestApp } from '../support/app';
 
 const ROOT = join(__dirname, '..', '..');

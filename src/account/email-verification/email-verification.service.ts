@@ -4,7 +4,7 @@ import { IsNull, MoreThan, type Repository } from 'typeorm';
 import { AuditService } from '../../audit/audit.service';
 import type { Principal } from '../../auth/principal/principal';
 import { InvalidationBus } from '../../common/cache/invalidation-bus';
-import { rateLimitedError } from '../../common/rate-limit/rate-limited.error';
+import { rateLimitedError } from '../../common/errors/rate-limited.error';
 import { TransactionRunner } from '../../database/transaction-runner';
 import { MailService } from '../../mail/mail.service';
 import { TenantDirectory } from '../../tenants/tenant-directory.service';

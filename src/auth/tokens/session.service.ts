@@ -173,7 +173,7 @@ export class SessionService {
 
   /**
    * One indexed join, as plain SQL built once, like the claim in `rotate`: on the refresh path
-   * the query builder's work (about 80 µs a call) was more than SQLite's.
+   * the query builder costs more than SQLite's work (docs/performance.md).
    */
   private async findTokenWithSession(presented: string): Promise<RefreshToken | null> {
     const manager = this.refreshTokens.manager;

@@ -65,8 +65,8 @@ export class TenantScopedRepository<T extends TenantOwned> {
 
   /**
    * Without relations, one statement built once from the entity's metadata: every protected
-   * write loads its object first, and the query builder's work for that lookup (~200 µs) was
-   * more than the database's.
+   * write loads its object first, and the query builder's work for that lookup costs more than
+   * the database's (docs/performance.md).
    */
   findById(id: string, relations?: FindManyOptions<T>['relations']): Promise<T | null> {
     if (relations) return this.findOne({ id } as FindOptionsWhere<T>, relations);

@@ -3,8 +3,9 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../../common/decorators/access.decorators';
 import { clientInfoOf } from '../../common/http/request-context';
-import { STYLESHEET } from './pages';
+import { errorAnswer, type InteractionAnswer, sendAnswer } from './interaction-answer';
 import { InteractionService } from './interaction.service';
+import { STYLESHEET } from './pages';
 
 /**
  * The authorization server's login and consent pages (`/oidc/interaction/:uid`). They are HTML
@@ -56,23 +57,19 @@ export class InteractionController {
     await this.guard(res, () => this.interactions.abort(uid, req, res, formOf(req)));
   }
 
-  private async guard(res: Response, work: () => Promise<void>): Promise<void> {
+  /** Writes the step's answer, or a generic error page when the step failed unexpectedly. */
+  private async guard(res: Response, work: () => Promise<InteractionAnswer>): Promise<void> {
+    let answer: InteractionAnswer;
     try {
-      await work();
+      answer = await work();
     } catch (error) {
       this.logger.error(
         'Interaction failed',
         error instanceof Error ? (error.stack ?? error.message) : String(error),
       );
-      if (!res.headersSent) {
-        this.interactions.sendError(
-          res,
-          500,
-          'Something went wrong',
-          'The sign-in could not be completed.',
-        );
-      }
+      answer = errorAnswer(500, 'Something went wrong', 'The sign-in could not be completed.');
     }
+    if (!res.headersSent) sendAnswer(res, answer);
   }
 }
 

@@ -12,7 +12,7 @@ import type { Request, Response } from 'express';
 import { readCodeChallenge } from '../../auth/exchange/pkce';
 import { Public } from '../../common/decorators/access.decorators';
 import { ProblemResponseDto } from '../../common/http/problem-response.dto';
-import { SamlPostDto } from '../dto/sso-connection.dto';
+import { SamlPostDto } from '../dto/sso-login.dto';
 import { ApiLoginStartQueries } from '../sso-login-start.openapi';
 import { SamlBrowserBinding } from './saml-browser-binding';
 import { SamlSsoService } from './saml-sso.service';
