@@ -17,7 +17,7 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     passwordForgot: { limit: 5, ttl: 60 },
     passwordReset: { limit: 10, ttl: 60 },
     refresh: { limit: 60, ttl: 60 },
-    // The OAuth engine, per client IP and client (src/common/rate-limit/engine-rate-limit.ts).
+    // The OAuth engine, per client IP and client (src/rate-limit/engine-rate-limit.ts).
     // Authorize and end-session are browser steps, a few per sign-in, and each writes rows.
     oidcAuthorize: { limit: 120, ttl: 60 },
     // 20 tokens/s per client and address: well past a client that caches its tokens, and a
