@@ -58,6 +58,7 @@ export class AppModule implements OnApplicationShutdown {
         TenantsModule,
         ApiKeysModule,
         ProjectsModule,
+        // npm run new:module adds the modules it generates above this line.
         SocialModule,
         SsoModule,
         AccountModule,

@@ -11,6 +11,7 @@ import { AuthModule } from '../auth/auth.module';
 import { CredentialChanges } from '../auth/credential-changes';
 import { PrincipalResolver } from '../auth/principal/principal-resolver.service';
 import { Role } from '../roles/entities/role.entity';
+import { providePermissions } from '../roles/provide-permissions';
 import { TenantsModule } from '../tenants/tenants.module';
 import { UserAccountsModule } from '../users/user-accounts.module';
 import { OAuthArtifact } from './entities/oauth-artifact.entity';
@@ -28,7 +29,7 @@ import { OAuthClientsController } from './oauth-clients.controller';
 import { OAuthClientsService } from './oauth-clients.service';
 import { OAuthConsentService } from './oauth-consent.service';
 import { OAuthTokenAuthenticator } from './oauth-token-authenticator.service';
-import './oauth.permissions';
+import { OAUTH_CLIENT_SUBJECT } from './oauth.permissions';
 import { OidcAccounts } from './provider/oidc-accounts';
 import { OidcArtifactStore } from './provider/oidc-artifact-store.service';
 import { OidcAuditListener } from './provider/oidc-audit-listener';
@@ -80,6 +81,7 @@ function parseInteractionForm(req: Request, res: Response, next: NextFunction): 
     InteractionService,
     InteractionConsent,
     InteractionForms,
+    providePermissions(OAUTH_CLIENT_SUBJECT),
   ],
   exports: [OidcProviderService],
 })

@@ -38,3 +38,9 @@ export const OAUTH_CLIENT_SUBJECT = definePermissionSubject({
     ],
   },
 });
+
+declare module '../roles/permission-catalog' {
+  interface PermissionCatalogue {
+    OAuthClient: typeof OAUTH_CLIENT_SUBJECT;
+  }
+}

@@ -21,3 +21,9 @@ export const PROJECT_SUBJECT = definePermissionSubject({
     ],
   },
 });
+
+declare module '../roles/permission-catalog' {
+  interface PermissionCatalogue {
+    Project: typeof PROJECT_SUBJECT;
+  }
+}

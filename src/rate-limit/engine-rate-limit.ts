@@ -129,7 +129,8 @@ export class EngineRateLimiter {
   }
 }
 
-function ruleOf(path: string): RouteRateLimit | 'anonymous' | null {
+/** The rule of an engine path (`/token`): `anonymous` by default, null for the unlimited ones. */
+export function ruleOf(path: string): RouteRateLimit | 'anonymous' | null {
   if (UNLIMITED.some((prefix) => path.startsWith(prefix))) return null;
   for (const [prefix, rule] of ENGINE_RULES) {
     if (path === prefix || path.startsWith(`${prefix}/`)) return rule;

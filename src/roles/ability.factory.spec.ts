@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import './core.permissions';
+import { CORE_PERMISSIONS } from './core.permissions';
 import { bindRules, buildAbility, isApiScope, scopeRules } from './ability.factory';
-import { builtInRules } from './permission-catalog';
+import { builtInRules, registerPermissionSubjects } from './permission-catalog';
 import type { PermissionRule } from './permission-rule';
+
+registerPermissionSubjects(CORE_PERMISSIONS);
 
 const pairs = (rules: readonly PermissionRule[]) =>
   rules.map((rule) => `${rule.inverted ? 'not ' : ''}${rule.action} ${rule.subject}`).sort();

@@ -1,8 +1,8 @@
 import { definePermissionSubject } from './permission-catalog';
 
 /**
- * Subjects of the core modules. Feature modules declare theirs next to their code (see
- * `projects/projects.permissions.ts`).
+ * Subjects of the core modules, registered by `RolesModule`. Feature modules declare theirs next
+ * to their code and register them through their own module (see `projects/`).
  */
 export const USER_SUBJECT = definePermissionSubject({
   name: 'User',
@@ -84,3 +84,23 @@ export const PLATFORM_SUBJECT = definePermissionSubject({
   tenantField: null,
   actions: ['manage'],
 });
+
+export const CORE_PERMISSIONS = [
+  USER_SUBJECT,
+  ROLE_SUBJECT,
+  TENANT_SUBJECT,
+  API_KEY_SUBJECT,
+  AUDIT_EVENT_SUBJECT,
+  PLATFORM_SUBJECT,
+] as const;
+
+declare module './permission-catalog' {
+  interface PermissionCatalogue {
+    User: typeof USER_SUBJECT;
+    Role: typeof ROLE_SUBJECT;
+    Tenant: typeof TENANT_SUBJECT;
+    ApiKey: typeof API_KEY_SUBJECT;
+    AuditEvent: typeof AUDIT_EVENT_SUBJECT;
+    Platform: typeof PLATFORM_SUBJECT;
+  }
+}

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import './core.permissions';
-import { builtInRules } from './permission-catalog';
+import { CORE_PERMISSIONS } from './core.permissions';
+import { builtInRules, registerPermissionSubjects } from './permission-catalog';
 import type { PermissionRule } from './permission-rule';
 import { isRuleCovered } from './privilege';
+
+registerPermissionSubjects(CORE_PERMISSIONS);
 
 const rule = (r: PermissionRule) => r;
 

@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { provideTenantRepository } from '../common/database/tenant-scoped.repository';
-import './core.permissions';
+import { CORE_PERMISSIONS } from './core.permissions';
 import { Role } from './entities/role.entity';
+import { providePermissions } from './provide-permissions';
 import { RolesController } from './roles.controller';
 import { RolesService } from './roles.service';
 
@@ -10,7 +11,7 @@ import { RolesService } from './roles.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Role])],
   controllers: [RolesController],
-  providers: [RolesService, provideTenantRepository(Role)],
+  providers: [RolesService, provideTenantRepository(Role), providePermissions(...CORE_PERMISSIONS)],
   exports: [RolesService],
 })
 export class RolesModule {}

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
 import { LoginPolicies } from '../auth/login/login-policies';
 import { Role } from '../roles/entities/role.entity';
+import { providePermissions } from '../roles/provide-permissions';
 import { TenantsModule } from '../tenants/tenants.module';
 import { UserAccountsModule } from '../users/user-accounts.module';
 import { ConnectionSettingsBuilder } from './connection-settings-builder';
@@ -23,7 +24,7 @@ import { SsoDiscoveryController } from './sso-discovery.controller';
 import { SsoLoginService } from './sso-login.service';
 import { SsoRequiredPolicy } from './sso-required.policy';
 import { SsoStateStore } from './sso-state.store';
-import './sso.permissions';
+import { SSO_CONNECTION_SUBJECT } from './sso.permissions';
 
 /**
  * Enterprise SSO: SAML 2.0 and OIDC connections per tenant, domain discovery, JIT
@@ -54,6 +55,7 @@ import './sso.permissions';
     OidcDiscovery,
     OidcSsoService,
     SsoRequiredPolicy,
+    providePermissions(SSO_CONNECTION_SUBJECT),
   ],
 })
 export class SsoModule implements OnModuleInit {

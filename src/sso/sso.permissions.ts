@@ -30,3 +30,9 @@ export const SSO_CONNECTION_SUBJECT = definePermissionSubject({
     ],
   },
 });
+
+declare module '../roles/permission-catalog' {
+  interface PermissionCatalogue {
+    SsoConnection: typeof SSO_CONNECTION_SUBJECT;
+  }
+}

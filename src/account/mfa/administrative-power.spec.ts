@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import '../../roles/core.permissions';
-import '../../oauth/oauth.permissions';
-import '../../sso/sso.permissions';
-import { builtInRules } from '../../roles/permission-catalog';
+import { OAUTH_CLIENT_SUBJECT } from '../../oauth/oauth.permissions';
+import { CORE_PERMISSIONS } from '../../roles/core.permissions';
+import { builtInRules, registerPermissionSubjects } from '../../roles/permission-catalog';
+import { SSO_CONNECTION_SUBJECT } from '../../sso/sso.permissions';
 import { holdsAdministrativePower } from './administrative-power';
+
+registerPermissionSubjects([...CORE_PERMISSIONS, OAUTH_CLIENT_SUBJECT, SSO_CONNECTION_SUBJECT]);
 
 describe('holdsAdministrativePower (requireMfaForAdmins)', () => {
   it('covers the administrative built-in roles and not member', () => {

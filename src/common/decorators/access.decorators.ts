@@ -5,6 +5,7 @@ import {
   ApiSecurity,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import type { CatalogueAction, CatalogueSubject } from '../../roles/permission-catalog';
 import type { Action } from '../../roles/permission-rule';
 import { ProblemResponseDto } from '../http/problem-response.dto';
 
@@ -41,9 +42,13 @@ export function Authenticated(): MethodDecorator & ClassDecorator {
 
 /**
  * An authenticated principal whose permissions allow `action` on some `subject` of its tenant.
- * The service then checks the loaded object itself (`Permissions.assert`).
+ * The service then checks the loaded object itself (`Permissions.assert`). Only subjects of the
+ * permission catalogue and their declared actions compile (`roles/permission-catalog.ts`).
  */
-export function Can(action: Action, subject: string): MethodDecorator & ClassDecorator {
+export function Can<S extends CatalogueSubject>(
+  action: CatalogueAction<S>,
+  subject: S,
+): MethodDecorator & ClassDecorator {
   return applyDecorators(
     SetMetadata(ACCESS_METADATA, {
       kind: 'permission',

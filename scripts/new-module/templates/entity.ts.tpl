@@ -1,0 +1,34 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
+import { TimestampColumn, UuidColumn, UuidPrimaryColumn } from '../../database/columns';
+import { Tenant } from '../../tenants/entities/tenant.entity';
+
+/** A __label__ item of a tenant, owned by one of its users. */
+@Entity('__table__')
+@Index('ix___table___tenant', ['tenantId', 'id'])
+export class __Name__ {
+  @UuidPrimaryColumn()
+  id!: string;
+
+  @UuidColumn()
+  tenantId!: string;
+
+  @ManyToOne(() => Tenant, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'tenant_id' })
+  tenant?: Tenant;
+
+  /** The user who manages it (members manage only their own). */
+  @UuidColumn()
+  ownerId!: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  name!: string;
+
+  @Column({ type: 'varchar', length: 2000 })
+  description!: string;
+
+  @TimestampColumn()
+  createdAt!: Date;
+
+  @TimestampColumn()
+  updatedAt!: Date;
+}
