@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { provideTenantRepository } from '../common/database/tenant-scoped.repository';
 import { Project } from './entities/project.entity';
 import { ProjectsController } from './projects.controller';
 import './projects.permissions';
@@ -10,6 +9,6 @@ import { ProjectsService } from './projects.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Project])],
   controllers: [ProjectsController],
-  providers: [ProjectsService, provideTenantRepository(Project)],
+  providers: [ProjectsService],
 })
 export class ProjectsModule {}

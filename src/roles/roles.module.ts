@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { provideTenantRepository } from '../common/database/tenant-scoped.repository';
 import './core.permissions';
 import { Role } from './entities/role.entity';
 import { RolesController } from './roles.controller';
@@ -10,7 +9,7 @@ import { RolesService } from './roles.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Role])],
   controllers: [RolesController],
-  providers: [RolesService, provideTenantRepository(Role)],
+  providers: [RolesService],
   exports: [RolesService],
 })
 export class RolesModule {}
