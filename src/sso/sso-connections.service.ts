@@ -118,8 +118,7 @@ export class SsoConnectionsService {
       if (!input.oidc) throw fieldError('oidc', 'is required for an OIDC connection');
       oidc = await this.settings.oidcSettings(id, input.oidc, null);
     }
-    const defaultRoleIds =
-      input.defaultRoleIds ?? (await this.settings.memberRoleIds(auth.tenant.id));
+    const defaultRoleIds = input.defaultRoleIds ?? (await this.settings.memberRoleIds());
 
     const now = new Date();
     const connection = this.connections.create({
