@@ -11,6 +11,7 @@ import {
 } from '../common/database/tenant-scoped.repository';
 import { AppError } from '../common/errors/app-error';
 import { definedKeys } from '../common/http/defined-keys';
+import { toPage } from '../common/pagination/pagination';
 import { isUuid } from '../common/pipes/parse-uuid.pipe';
 import { AppConfig } from '../config/app-config';
 import { TransactionRunner } from '../database/transaction-runner';
@@ -90,12 +91,7 @@ export class SsoConnectionsService {
       .orderBy('connection.id', 'ASC')
       .take(limit + 1);
     if (cursor) query.andWhere('connection.id > :cursor', { cursor });
-    const rows = await query.getMany();
-    const page = rows.slice(0, limit);
-    return {
-      items: page.map((row) => this.toDto(row)),
-      nextCursor: rows.length > limit ? page[page.length - 1].id : null,
-    };
+    return toPage(await query.getMany(), limit, (row) => this.toDto(row));
   }
 
   async get(auth: Principal, id: string): Promise<SsoConnectionDto> {
