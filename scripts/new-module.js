@@ -160,6 +160,17 @@ function main() {
     /^\] as const;/,
     `  ${subject},`,
   );
+  // Its rows have a tenant: reached only through the tenant-scoped repository (lint reads this list).
+  addImport(
+    'src/database/tenant-owned.ts',
+    `import { ${subject} } from '../${plural}/entities/${singular}.entity';`,
+  );
+  insertBefore(
+    'src/database/tenant-owned.ts',
+    /^export const TENANT_OWNED_ENTITIES = \[/,
+    /^\] as const;/,
+    `  ${subject},`,
+  );
   addImport('migrations/index.ts', `import { ${migrationClass} } from './${timestamp}-${plural}';`);
   insertBefore(
     'migrations/index.ts',
@@ -172,6 +183,7 @@ function main() {
     ...Object.keys(files),
     'src/app.module.ts',
     'src/database/entities.ts',
+    'src/database/tenant-owned.ts',
     'migrations/index.ts',
   ];
   execFileSync(

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
-import { provideTenantRepository } from '../common/database/tenant-scoped.repository';
 import { Role } from '../roles/entities/role.entity';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
@@ -10,6 +9,6 @@ import { ApiKey } from './entities/api-key.entity';
 @Module({
   imports: [TypeOrmModule.forFeature([ApiKey, Role]), AuthModule],
   controllers: [ApiKeysController],
-  providers: [ApiKeysService, provideTenantRepository(ApiKey), provideTenantRepository(Role)],
+  providers: [ApiKeysService],
 })
 export class ApiKeysModule {}

@@ -1,7 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
-import { In, IsNull, type Repository } from 'typeorm';
+import { In, IsNull } from 'typeorm';
 import { newId } from '../common/crypto/ids';
 import { AuditService } from '../audit/audit.service';
 import type { Principal, RoleSummary } from '../auth/principal/principal';
@@ -13,6 +12,7 @@ import {
 } from '../auth/principal/principal.service';
 import { InvalidationBus } from '../common/cache/invalidation-bus';
 import { randomSecret, safeEqual, sha256Hex } from '../common/crypto/tokens';
+import { TenantScope } from '../common/database/tenant-scope';
 import {
   InjectTenantRepository,
   type TenantScopedRepository,
@@ -20,6 +20,7 @@ import {
 import { AppError } from '../common/errors/app-error';
 import { DEFAULT_PAGE_SIZE, type Page, toPage } from '../common/pagination/pagination';
 import { type AppAbility, buildAbility, Permissions } from '../roles/ability.factory';
+import { whereAccessible } from '../roles/accessible-query';
 import { Role } from '../roles/entities/role.entity';
 import type { PermissionRule } from '../roles/permission-rule';
 import { assertGrantable } from '../roles/privilege';
@@ -52,8 +53,7 @@ export class ApiKeysService implements OnModuleInit {
   constructor(
     @InjectTenantRepository(ApiKey) private readonly keys: TenantScopedRepository<ApiKey>,
     @InjectTenantRepository(Role) private readonly roles: TenantScopedRepository<Role>,
-    @InjectRepository(ApiKey) private readonly allKeys: Repository<ApiKey>,
-    @InjectRepository(Role) private readonly allRoles: Repository<Role>,
+    private readonly scope: TenantScope,
     private readonly principals: PrincipalService,
     private readonly resolver: PrincipalResolver,
     private readonly bus: InvalidationBus,
@@ -114,7 +114,7 @@ export class ApiKeysService implements OnModuleInit {
       lastUsedAt: null,
       createdAt: new Date(),
     });
-    await this.keys.raw.insert(row);
+    await this.keys.insert(row);
     this.audit.record({
       action: 'api_key.created',
       outcome: 'success',
@@ -139,15 +139,18 @@ export class ApiKeysService implements OnModuleInit {
     limit = DEFAULT_PAGE_SIZE,
     cursor?: string,
   ): Promise<Page<ApiKeyDto>> {
-    const query = this.keys
-      .queryBuilder('key')
+    const query = whereAccessible(
+      this.keys.queryBuilder('key'),
+      'key',
+      auth.permissions,
+      'read',
+      'ApiKey',
+    )
       .andWhere('key.revokedAt IS NULL')
       .orderBy('key.id', 'ASC')
       .take(limit + 1);
     if (cursor) query.andWhere('key.id > :cursor', { cursor });
-    const rows = (await query.getMany()).filter((key) =>
-      auth.permissions.canOn('read', 'ApiKey', key),
-    );
+    const rows = await query.getMany();
     const roles = await this.roles.find({
       where: { id: In([...new Set(rows.flatMap((key) => key.roleIds))]) },
     });
@@ -218,10 +221,14 @@ export class ApiKeysService implements OnModuleInit {
   private async lookup(prefix: string): Promise<CachedKey | null> {
     const cached = this.cache.get(prefix);
     if (cached) return cached;
-    const key = await this.allKeys.findOne({ where: { prefix } });
+    const key = await this.keys
+      .unscoped('a key is found by its prefix, unique on the instance; its row names the tenant')
+      .findOne({ where: { prefix } });
     if (!key) return null;
     const roles = key.roleIds.length
-      ? await this.allRoles.find({ where: { tenantId: key.tenantId, id: In(key.roleIds) } })
+      ? await this.scope.run(key.tenantId, () =>
+          this.roles.find({ where: { id: In(key.roleIds) } }),
+        )
       : [];
     const entry: CachedKey = {
       key,
@@ -236,7 +243,9 @@ export class ApiKeysService implements OnModuleInit {
     const now = Date.now();
     if (now - (this.lastUsedWrites.get(key.id) ?? 0) < LAST_USED_WRITE_INTERVAL_MS) return;
     this.lastUsedWrites.set(key.id, now);
-    void this.allKeys.update({ id: key.id }, { lastUsedAt: new Date(now) }).catch(() => undefined);
+    void this.scope
+      .run(key.tenantId, () => this.keys.update({ id: key.id }, { lastUsedAt: new Date(now) }))
+      .catch(() => undefined);
   }
 
   private async rolesOfTenant(ids: readonly string[]): Promise<Role[]> {

@@ -3,6 +3,10 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { MoreThan, type Repository } from 'typeorm';
 import type { Principal } from '../auth/principal/principal';
+import {
+  TenantScopedRepository,
+  InjectTenantRepository,
+} from '../common/database/tenant-scoped.repository';
 import { rateLimitedError } from '../common/errors/rate-limited.error';
 import { CHAIN_START, type ChainPosition, ChainVerifier, macCheckpoint } from './audit-chain';
 import { AuditChainKeys } from './audit-chain-keys';
@@ -29,11 +33,17 @@ export class AuditChainVerifierService {
   private readonly running = new Set<string>();
 
   constructor(
-    @InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>,
+    @InjectTenantRepository(AuditEvent) scopedEvents: TenantScopedRepository<AuditEvent>,
     @InjectRepository(AuditCheckpoint) private readonly checkpoints: Repository<AuditCheckpoint>,
     private readonly keys: AuditChainKeys,
     private readonly limiter: AuditVerifyLimiter,
-  ) {}
+  ) {
+    this.events = scopedEvents.unscoped(
+      'a chain is walked by its key (a tenant, or the instance for events of none), named in every query',
+    );
+  }
+
+  private readonly events: Repository<AuditEvent>;
 
   async verify(auth: Principal, options: { full: boolean }): Promise<AuditChainVerificationDto> {
     const chain = auth.tenant.id;

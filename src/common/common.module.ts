@@ -1,6 +1,7 @@
 import { Global, Module, type Provider } from '@nestjs/common';
 import { ClsService, ClsServiceManager } from 'nestjs-cls';
 import { InvalidationBus } from './cache/invalidation-bus';
+import { TenantScope } from './database/tenant-scope';
 import { SecretBox } from './crypto/secret-box';
 import { OutboundHttp } from './outbound/outbound-http';
 import { RedisService, redisProvider } from './redis/redis.service';
@@ -18,12 +19,12 @@ const requestContext: Provider = {
 };
 
 /**
- * Infrastructure every feature may use: the request context, Redis, cross-instance cache
+ * Infrastructure every feature may use: the request context and its tenant scope, Redis, cross-instance cache
  * invalidation, secrets at rest, the outbound HTTP client.
  */
 @Global()
 @Module({
-  providers: [requestContext, redisProvider, InvalidationBus, SecretBox, OutboundHttp],
-  exports: [ClsService, RedisService, InvalidationBus, SecretBox, OutboundHttp],
+  providers: [requestContext, TenantScope, redisProvider, InvalidationBus, SecretBox, OutboundHttp],
+  exports: [ClsService, TenantScope, RedisService, InvalidationBus, SecretBox, OutboundHttp],
 })
 export class CommonModule {}

@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { databaseEngine } from '../config/database-engine';
 import { dataSourceOptions } from './data-source-options';
 import { withDatabaseLock } from './database-lock';
+import { TenantDataModule } from './tenant-data.module';
 import { TransactionRunner } from './transaction-runner';
 
 /**
@@ -40,9 +41,10 @@ export class DatabaseModule {
             return dataSource;
           },
         }),
+        TenantDataModule,
       ],
       providers: [TransactionRunner],
-      exports: [TransactionRunner],
+      exports: [TransactionRunner, TenantDataModule],
     };
   }
 }

@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { OAuthClient } from './entities/oauth-client.entity';
 import { boundedCache } from '../common/cache/bounded-cache';
+import {
+  InjectTenantRepository,
+  TenantScopedRepository,
+} from '../common/database/tenant-scoped.repository';
 
 /**
  * How long an instance may act on a cached client. A change made here drops the entry at once;
@@ -22,7 +25,13 @@ export class OAuthClientDirectory {
   });
   private readonly listeners: ((clientId: string) => void)[] = [];
 
-  constructor(@InjectRepository(OAuthClient) private readonly clients: Repository<OAuthClient>) {}
+  private readonly clients: Repository<OAuthClient>;
+
+  constructor(@InjectTenantRepository(OAuthClient) clients: TenantScopedRepository<OAuthClient>) {
+    this.clients = clients.unscoped(
+      'a clientId is unique on the instance and is how the OAuth engine learns the tenant',
+    );
+  }
 
   async findByClientId(clientId: string): Promise<OAuthClient | null> {
     if (clientId.length === 0 || clientId.length > 64) return null;

@@ -1,14 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { In, MoreThan, type Repository } from 'typeorm';
+import { In } from 'typeorm';
 import { randomBytes } from 'node:crypto';
 import { newId } from '../common/crypto/ids';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal/principal';
 import { rulesOfRole } from '../auth/principal/principal.service';
 import { randomSecret, sha256Hex } from '../common/crypto/tokens';
+import {
+  InjectTenantRepository,
+  type TenantScopedRepository,
+} from '../common/database/tenant-scoped.repository';
 import { AppError, type FieldError } from '../common/errors/app-error';
 import { definedKeys } from '../common/http/defined-keys';
+import { toPage } from '../common/pagination/pagination';
+import { whereAccessible } from '../roles/accessible-query';
 import { Role } from '../roles/entities/role.entity';
 import { assertGrantable } from '../roles/privilege';
 import {
@@ -60,8 +65,9 @@ function newClientId(): string {
 @Injectable()
 export class OAuthClientsService {
   constructor(
-    @InjectRepository(OAuthClient) private readonly clients: Repository<OAuthClient>,
-    @InjectRepository(Role) private readonly roles: Repository<Role>,
+    @InjectTenantRepository(OAuthClient)
+    private readonly clients: TenantScopedRepository<OAuthClient>,
+    @InjectTenantRepository(Role) private readonly roles: TenantScopedRepository<Role>,
     private readonly directory: OAuthClientDirectory,
     private readonly grants: OAuthGrantsService,
     private readonly audit: AuditService,
@@ -74,9 +80,8 @@ export class OAuthClientsService {
     await this.assertRolesGrantable(auth, roleIds);
     const secret = input.type === 'confidential' ? randomSecret() : null;
     const now = new Date();
-    const client = Object.assign(new OAuthClient(), {
+    const client = this.clients.create({
       id: newId(),
-      tenantId: auth.tenant.id,
       clientId: newClientId(),
       name: input.name,
       type: input.type,
@@ -103,28 +108,28 @@ export class OAuthClientsService {
   }
 
   async list(auth: Principal, limit: number, cursor?: string): Promise<OAuthClientListDto> {
-    const rows = await this.clients.find({
-      where: { tenantId: auth.tenant.id, ...(cursor ? { id: MoreThan(cursor) } : {}) },
-      order: { id: 'ASC' },
-      take: limit + 1,
-    });
-    const page = rows
-      .slice(0, limit)
-      .filter((client) => auth.permissions.canOn('read', SUBJECT, client));
-    return {
-      items: page.map((client) => OAuthClientDto.from(client)),
-      nextCursor: rows.length > limit ? (rows[limit - 1]?.id ?? null) : null,
-    };
+    const query = whereAccessible(
+      this.clients.queryBuilder('client'),
+      'client',
+      auth.permissions,
+      'read',
+      SUBJECT,
+    )
+      .orderBy('client.id', 'ASC')
+      .take(limit + 1);
+    if (cursor) query.andWhere('client.id > :cursor', { cursor });
+    const page = toPage(await query.getMany(), limit, (client) => OAuthClientDto.from(client));
+    return { items: page.items, nextCursor: page.nextCursor };
   }
 
   async get(auth: Principal, id: string): Promise<OAuthClientDto> {
-    const client = await this.load(auth, id);
+    const client = await this.load(id);
     auth.permissions.assert('read', SUBJECT, client);
     return OAuthClientDto.from(client);
   }
 
   async update(auth: Principal, id: string, input: UpdateOAuthClientDto): Promise<OAuthClientDto> {
-    const client = await this.load(auth, id);
+    const client = await this.load(id);
     const changed = definedKeys(input);
     auth.permissions.assert('update', SUBJECT, client);
     for (const field of changed) this.assertField(auth, 'update', client, field);
@@ -150,7 +155,7 @@ export class OAuthClientsService {
     if (input.roleIds !== undefined) await this.assertRolesGrantable(auth, next.roleIds);
     const redirected = !sameSet(next.redirectUris, client.redirectUris);
     const updatedAt = new Date();
-    await this.clients.update({ id: client.id, tenantId: auth.tenant.id }, { ...next, updatedAt });
+    await this.clients.update({ id: client.id }, { ...next, updatedAt });
     this.directory.forget(client.clientId);
     const updated = Object.assign(client, next, { updatedAt });
     this.record('oauth.client.updated', auth, updated, { fields: changed });
@@ -163,9 +168,9 @@ export class OAuthClientsService {
   }
 
   async remove(auth: Principal, id: string): Promise<void> {
-    const client = await this.load(auth, id);
+    const client = await this.load(id);
     auth.permissions.assert('delete', SUBJECT, client);
-    await this.clients.delete({ id: client.id, tenantId: auth.tenant.id });
+    await this.clients.delete({ id: client.id });
     // Its grants and tokens die with it: the token endpoint no longer finds the client, and
     // the access-token check refuses tokens of a client that is gone.
     this.directory.forget(client.clientId);
@@ -175,7 +180,7 @@ export class OAuthClientsService {
 
   /** A new secret, shown once; tokens issued before it stop working. */
   async rotateSecret(auth: Principal, id: string): Promise<OAuthClientWithSecretDto> {
-    const client = await this.load(auth, id);
+    const client = await this.load(id);
     auth.permissions.assert('update', SUBJECT, client);
     if (client.type !== 'confidential') {
       throw AppError.validation(
@@ -186,7 +191,7 @@ export class OAuthClientsService {
     const secret = randomSecret();
     const now = new Date();
     await this.clients.update(
-      { id: client.id, tenantId: auth.tenant.id },
+      { id: client.id },
       { secretHash: sha256Hex(secret), secretRotatedAt: now, updatedAt: now },
     );
     this.directory.forget(client.clientId);
@@ -211,9 +216,9 @@ export class OAuthClientsService {
     }
   }
 
-  private async load(auth: Principal, id: string): Promise<OAuthClient> {
+  private async load(id: string): Promise<OAuthClient> {
     // The tenant is part of the query: another tenant's client is indistinguishable from none.
-    const client = await this.clients.findOne({ where: { id, tenantId: auth.tenant.id } });
+    const client = await this.clients.findById(id);
     if (!client) throw AppError.notFound('The OAuth client does not exist.');
     return client;
   }
@@ -254,9 +259,7 @@ export class OAuthClientsService {
   /** The client's roles must be the tenant's, and the caller must hold every rule of them. */
   private async assertRolesGrantable(auth: Principal, roleIds: readonly string[]): Promise<void> {
     if (roleIds.length === 0) return;
-    const roles = await this.roles.find({
-      where: { id: In([...roleIds]), tenantId: auth.tenant.id },
-    });
+    const roles = await this.roles.find({ where: { id: In([...roleIds]) } });
     if (roles.length !== roleIds.length) {
       throw AppError.validation([
         { field: 'roleIds', message: 'names a role that does not exist' },

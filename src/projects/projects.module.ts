@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { provideTenantRepository } from '../common/database/tenant-scoped.repository';
 import { providePermissions } from '../roles/provide-permissions';
 import { Project } from './entities/project.entity';
 import { ProjectsController } from './projects.controller';
@@ -13,7 +12,6 @@ import { ProjectsService } from './projects.service';
   controllers: [ProjectsController],
   providers: [
     ProjectsService,
-    provideTenantRepository(Project),
     // Its subject joins the catalogue (and `@Can`) with the module, not with an import.
     providePermissions(PROJECT_SUBJECT),
   ],

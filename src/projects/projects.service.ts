@@ -9,6 +9,7 @@ import {
 import { AppError } from '../common/errors/app-error';
 import { definedKeys } from '../common/http/defined-keys';
 import { DEFAULT_PAGE_SIZE, type Page, toPage } from '../common/pagination/pagination';
+import { whereAccessible } from '../roles/accessible-query';
 import type { CreateProjectDto, ProjectDto, UpdateProjectDto } from './dto/project.dto';
 import { Project } from './entities/project.entity';
 
@@ -42,15 +43,17 @@ export class ProjectsService {
     limit = DEFAULT_PAGE_SIZE,
     cursor?: string,
   ): Promise<Page<ProjectDto>> {
-    const query = this.projects
-      .queryBuilder('project')
+    const query = whereAccessible(
+      this.projects.queryBuilder('project'),
+      'project',
+      auth.permissions,
+      'read',
+      'Project',
+    )
       .orderBy('project.id', 'ASC')
       .take(limit + 1);
     if (cursor) query.andWhere('project.id > :cursor', { cursor });
-    const rows = (await query.getMany()).filter((project) =>
-      auth.permissions.canOn('read', 'Project', project),
-    );
-    return toPage(rows, limit, toDto);
+    return toPage(await query.getMany(), limit, toDto);
   }
 
   async get(auth: Principal, id: string): Promise<ProjectDto> {
@@ -70,7 +73,7 @@ export class ProjectsService {
       updatedAt: now,
     });
     auth.permissions.assert('create', 'Project', project);
-    await this.projects.raw.insert(project);
+    await this.projects.insert(project);
     this.record(auth, 'project.created', project.id, { name: project.name });
     return toDto(project);
   }

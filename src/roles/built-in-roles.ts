@@ -36,6 +36,7 @@ export async function createBuiltInRoles(
       updatedAt: now,
     }),
   );
+  // eslint-disable-next-line no-restricted-syntax -- seeds a tenant being created, in its creating transaction, before any scope can name it
   await manager.insert(Role, roles);
   return new Map(roles.map((role) => [role.name, role]));
 }

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { provideTenantRepository } from '../common/database/tenant-scoped.repository';
 import { CORE_PERMISSIONS } from './core.permissions';
 import { Role } from './entities/role.entity';
 import { providePermissions } from './provide-permissions';
@@ -11,7 +10,7 @@ import { RolesService } from './roles.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Role])],
   controllers: [RolesController],
-  providers: [RolesService, provideTenantRepository(Role), providePermissions(...CORE_PERMISSIONS)],
+  providers: [RolesService, providePermissions(...CORE_PERMISSIONS)],
   exports: [RolesService],
 })
 export class RolesModule {}

@@ -11,6 +11,7 @@ import {
 import { AppError } from '../common/errors/app-error';
 import { definedKeys } from '../common/http/defined-keys';
 import { DEFAULT_PAGE_SIZE, type Page, toPage } from '../common/pagination/pagination';
+import { whereAccessible } from './accessible-query';
 import type { CreateRoleDto, PermissionCatalogDto, RoleDto, UpdateRoleDto } from './dto/role.dto';
 import { Role } from './entities/role.entity';
 import { BUILT_IN_ROLES, permissionSubjects } from './permission-catalog';
@@ -57,14 +58,17 @@ export class RolesService {
   }
 
   async list(auth: Principal, limit = DEFAULT_PAGE_SIZE, cursor?: string): Promise<Page<RoleDto>> {
-    const query = this.roles
-      .queryBuilder('role')
+    const query = whereAccessible(
+      this.roles.queryBuilder('role'),
+      'role',
+      auth.permissions,
+      'read',
+      'Role',
+    )
       .orderBy('role.id', 'ASC')
       .take(limit + 1);
     if (cursor) query.andWhere('role.id > :cursor', { cursor });
-    const rows = await query.getMany();
-    const visible = rows.filter((role) => auth.permissions.canOn('read', 'Role', role));
-    return toPage(visible, limit, toRoleDto);
+    return toPage(await query.getMany(), limit, toRoleDto);
   }
 
   async get(auth: Principal, id: string): Promise<RoleDto> {
@@ -92,7 +96,7 @@ export class RolesService {
       createdAt: now,
       updatedAt: now,
     });
-    await this.roles.raw.insert(role);
+    await this.roles.insert(role);
     this.audit.record({
       action: 'role.created',
       outcome: 'success',

@@ -3,6 +3,10 @@ import { IsNull } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { requireAccountHolder } from '../account/account-holder';
 import type { Principal } from '../auth/principal/principal';
+import {
+  InjectTenantRepository,
+  type TenantScopedRepository,
+} from '../common/database/tenant-scoped.repository';
 import { AppError } from '../common/errors/app-error';
 import { TransactionRunner } from '../database/transaction-runner';
 import { UserIdentity } from '../users/entities/user-identity.entity';
@@ -21,6 +25,9 @@ export class IdentitiesService {
     private readonly identities: UserIdentitiesService,
     private readonly transactions: TransactionRunner,
     private readonly audit: AuditService,
+    @InjectTenantRepository(User) private readonly users: TenantScopedRepository<User>,
+    @InjectTenantRepository(UserIdentity)
+    private readonly links: TenantScopedRepository<UserIdentity>,
   ) {}
 
   async list(auth: Principal): Promise<IdentityListDto> {
@@ -34,16 +41,18 @@ export class IdentitiesService {
     const removed = await this.transactions.run(async (manager) => {
       // On PostgreSQL the user row is locked, so two concurrent unlinks cannot each see the
       // other's identity as the remaining way in. SQLite runs one transaction at a time.
-      const user = await manager.findOne(User, {
-        where: { id: userId, tenantId: auth.tenant.id, deletedAt: IsNull() },
-        ...(manager.connection.options.type === 'postgres'
-          ? { lock: { mode: 'pessimistic_write' as const } }
-          : {}),
-      });
+      const links = this.links.in(manager);
+      const user = await this.users
+        .in(manager)
+        .findOne(
+          { id: userId, deletedAt: IsNull() },
+          undefined,
+          manager.connection.options.type === 'postgres'
+            ? { lock: { mode: 'pessimistic_write' } }
+            : {},
+        );
       if (!user) throw AppError.notFound();
-      const identities = await manager.find(UserIdentity, {
-        where: { tenantId: auth.tenant.id, userId },
-      });
+      const identities = await links.find({ where: { userId } });
       const identity = identities.find((candidate) => candidate.id === id);
       if (!identity) throw AppError.notFound();
       if (user.passwordHash === null && identities.length <= 1) {
@@ -51,7 +60,7 @@ export class IdentitiesService {
           'This is the only way to sign in to this account: set a password or link another provider first.',
         );
       }
-      await manager.delete(UserIdentity, { id: identity.id, tenantId: auth.tenant.id, userId });
+      await links.delete({ id: identity.id, userId });
       return identity;
     });
     this.audit.record({

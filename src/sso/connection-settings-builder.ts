@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { In, type Repository } from 'typeorm';
+import { In } from 'typeorm';
 import type { Principal } from '../auth/principal/principal';
 import { rulesOfRole } from '../auth/principal/principal.service';
 import { SecretBox } from '../common/crypto/secret-box';
+import {
+  InjectTenantRepository,
+  type TenantScopedRepository,
+} from '../common/database/tenant-scoped.repository';
 import { AppError, type FieldError } from '../common/errors/app-error';
 import { OutboundHttp } from '../common/outbound/outbound-http';
 import { Role } from '../roles/entities/role.entity';
@@ -38,7 +41,7 @@ export class ConnectionSettingsBuilder {
   constructor(
     private readonly secrets: SecretBox,
     private readonly outbound: OutboundHttp,
-    @InjectRepository(Role) private readonly roles: Repository<Role>,
+    @InjectTenantRepository(Role) private readonly roles: TenantScopedRepository<Role>,
   ) {}
 
   async samlSettings(input: SamlSettingsDto, current: SamlSettings | null): Promise<SamlSettings> {
@@ -134,8 +137,8 @@ export class ConnectionSettingsBuilder {
     return { issuer, clientId, clientSecretSealed, scopes };
   }
 
-  async memberRoleIds(tenantId: string): Promise<string[]> {
-    const member = await this.roles.findOne({ where: { tenantId, name: 'member', builtIn: true } });
+  async memberRoleIds(): Promise<string[]> {
+    const member = await this.roles.findOne({ name: 'member', builtIn: true });
     return member ? [member.id] : [];
   }
 
@@ -153,9 +156,7 @@ export class ConnectionSettingsBuilder {
       ...(mapping?.groupRoles ?? []).flatMap((entry) => entry.roleIds),
     ]);
     if (wanted.size === 0) return;
-    const found = await this.roles.find({
-      where: { tenantId: auth.tenant.id, id: In([...wanted]) },
-    });
+    const found = await this.roles.find({ where: { id: In([...wanted]) } });
     if (found.length !== wanted.size) {
       const known = new Set(found.map((role) => role.id));
       const field = defaultRoleIds.some((id) => !known.has(id))

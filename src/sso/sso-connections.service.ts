@@ -1,16 +1,21 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, MoreThan, Not, type Repository } from 'typeorm';
+import { IsNull, Not } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { OneTimeCodeService } from '../auth/exchange/one-time-code.service';
 import type { Principal } from '../auth/principal/principal';
 import { SessionService } from '../auth/tokens/session.service';
 import { newId } from '../common/crypto/ids';
+import {
+  InjectTenantRepository,
+  type TenantScopedRepository,
+} from '../common/database/tenant-scoped.repository';
 import { AppError } from '../common/errors/app-error';
 import { definedKeys } from '../common/http/defined-keys';
+import { toPage } from '../common/pagination/pagination';
 import { isUuid } from '../common/pipes/parse-uuid.pipe';
 import { AppConfig } from '../config/app-config';
 import { TransactionRunner } from '../database/transaction-runner';
+import { whereAccessible } from '../roles/accessible-query';
 import { UserIdentity } from '../users/entities/user-identity.entity';
 import {
   attributeMapping,
@@ -53,9 +58,12 @@ export class SsoConnectionsService {
     private readonly domainClaims: SsoDomainsService,
     private readonly sessions: SessionService,
     private readonly codes: OneTimeCodeService,
-    @InjectRepository(SsoConnection) private readonly connections: Repository<SsoConnection>,
-    @InjectRepository(SsoConnectionDomain)
-    private readonly domains: Repository<SsoConnectionDomain>,
+    @InjectTenantRepository(SsoConnection)
+    private readonly connections: TenantScopedRepository<SsoConnection>,
+    @InjectTenantRepository(SsoConnectionDomain)
+    private readonly domains: TenantScopedRepository<SsoConnectionDomain>,
+    @InjectTenantRepository(UserIdentity)
+    private readonly identities: TenantScopedRepository<UserIdentity>,
   ) {}
 
   /** Lets a cache of derived state (OIDC discovery) drop a connection that changed. */
@@ -68,23 +76,22 @@ export class SsoConnectionsService {
     limit: number,
     cursor: string | undefined,
   ): Promise<SsoConnectionListDto> {
-    const rows = await this.connections.find({
-      where: { tenantId: auth.tenant.id, ...(cursor ? { id: MoreThan(cursor) } : {}) },
-      relations: { domains: true },
-      order: { id: 'ASC' },
-      take: limit + 1,
-    });
-    const page = rows.slice(0, limit);
-    return {
-      items: page
-        .filter((row) => auth.permissions.canOn('read', 'SsoConnection', row))
-        .map((row) => this.toDto(row)),
-      nextCursor: rows.length > limit ? page[page.length - 1].id : null,
-    };
+    const query = whereAccessible(
+      this.connections.queryBuilder('connection'),
+      'connection',
+      auth.permissions,
+      'read',
+      'SsoConnection',
+    )
+      .leftJoinAndSelect('connection.domains', 'domain')
+      .orderBy('connection.id', 'ASC')
+      .take(limit + 1);
+    if (cursor) query.andWhere('connection.id > :cursor', { cursor });
+    return toPage(await query.getMany(), limit, (row) => this.toDto(row));
   }
 
   async get(auth: Principal, id: string): Promise<SsoConnectionDto> {
-    const connection = await this.findInTenant(auth, id);
+    const connection = await this.findInTenant(id);
     auth.permissions.assert('read', 'SsoConnection', connection);
     return this.toDto(connection);
   }
@@ -103,13 +110,11 @@ export class SsoConnectionsService {
       if (!input.oidc) throw fieldError('oidc', 'is required for an OIDC connection');
       oidc = await this.settings.oidcSettings(id, input.oidc, null);
     }
-    const defaultRoleIds =
-      input.defaultRoleIds ?? (await this.settings.memberRoleIds(auth.tenant.id));
+    const defaultRoleIds = input.defaultRoleIds ?? (await this.settings.memberRoleIds());
 
     const now = new Date();
-    const connection = Object.assign(new SsoConnection(), {
+    const connection = this.connections.create({
       id,
-      tenantId: auth.tenant.id,
       type: input.type,
       name: input.name.trim(),
       jitProvisioning: input.jitProvisioning ?? false,
@@ -124,7 +129,7 @@ export class SsoConnectionsService {
     assertMayConfigure(auth, 'create', connection);
     await this.settings.checkRoles(auth, defaultRoleIds, input.attributeMapping);
     await this.transactions.run(async (manager) => {
-      await manager.insert(SsoConnection, connection);
+      await this.connections.in(manager).insert(connection);
       await this.domainClaims.replace(manager, connection, [], domains);
     });
     this.audit.record({
@@ -134,7 +139,7 @@ export class SsoConnectionsService {
       target: { type: 'sso_connection', id },
       metadata: { type: connection.type, name: connection.name, domains },
     });
-    return this.toDto(await this.findInTenant(auth, id));
+    return this.toDto(await this.findInTenant(id));
   }
 
   async update(
@@ -142,7 +147,7 @@ export class SsoConnectionsService {
     id: string,
     input: UpdateSsoConnectionDto,
   ): Promise<SsoConnectionDto> {
-    const connection = await this.findInTenant(auth, id);
+    const connection = await this.findInTenant(id);
     const fields = definedKeys(input);
     assertMayConfigure(auth, 'update', connection, fields);
     const domains = input.domains ? this.domainClaims.normalise(input.domains) : null;
@@ -184,7 +189,7 @@ export class SsoConnectionsService {
       input.oidc?.clientSecret !== undefined,
     );
     await this.transactions.run(async (manager) => {
-      await manager.update(SsoConnection, { id, tenantId: auth.tenant.id }, values);
+      await this.connections.in(manager).update({ id }, values);
       if (domains) await this.domainClaims.replace(manager, connection, current, domains);
     });
     this.notifyChange(id);
@@ -202,7 +207,7 @@ export class SsoConnectionsService {
 
   /** `POST …/domains/verify`: looks up the pending domains' TXT records; answers the connection. */
   async verifyDomains(auth: Principal, id: string): Promise<SsoConnectionDto> {
-    const connection = await this.findInTenant(auth, id);
+    const connection = await this.findInTenant(id);
     assertMayConfigure(auth, 'update', connection, ['domains']);
     const verified = await this.domainClaims.verify(connection);
     if (verified.length > 0) {
@@ -219,13 +224,13 @@ export class SsoConnectionsService {
   }
 
   async remove(auth: Principal, id: string): Promise<void> {
-    const connection = await this.findInTenant(auth, id);
+    const connection = await this.findInTenant(id);
     assertMayConfigure(auth, 'delete', connection);
     await this.transactions.run(async (manager) => {
-      await manager.delete(SsoConnectionDomain, { connectionId: id });
+      await this.domains.in(manager).delete({ connectionId: id });
       // Links to a connection that no longer exists could never be used again.
-      await manager.delete(UserIdentity, { tenantId: auth.tenant.id, provider: `sso:${id}` });
-      await manager.delete(SsoConnection, { id, tenantId: auth.tenant.id });
+      await this.identities.in(manager).delete({ provider: `sso:${id}` });
+      await this.connections.in(manager).delete({ id });
     });
     this.notifyChange(id);
     const revokedSessions = await this.endTrust(id);
@@ -242,16 +247,17 @@ export class SsoConnectionsService {
   async findById(id: string): Promise<LoadedConnection | null> {
     // The login routes' pipe checked the id; the check stays for callers that did not.
     if (!isUuid(id)) return null;
-    const connection = await this.connections.findOne({
-      where: { id },
-      relations: { domains: true },
-    });
+    const connection = await this.connections
+      .unscoped('the login routes name the connection, which names its tenant')
+      .findOne({ where: { id }, relations: { domains: true } });
     return connection ? withDomainNames(connection) : null;
   }
 
   /** The connection serving an email domain it verified, whichever tenant it belongs to, or null. */
   async findByDomain(domain: string): Promise<LoadedConnection | null> {
-    const row = await this.domains.findOne({ where: { domain, verifiedAt: Not(IsNull()) } });
+    const row = await this.domains
+      .unscoped('discovery by email domain: a verified domain is unique on the instance')
+      .findOne({ where: { domain, verifiedAt: Not(IsNull()) } });
     return row ? this.findById(row.connectionId) : null;
   }
 
@@ -269,11 +275,8 @@ export class SsoConnectionsService {
     return this.sessions.revokeAllOfSsoConnection(connectionId, 'sso_trust_changed');
   }
 
-  private async findInTenant(auth: Principal, id: string): Promise<SsoConnection> {
-    const connection = await this.connections.findOne({
-      where: { id, tenantId: auth.tenant.id },
-      relations: { domains: true },
-    });
+  private async findInTenant(id: string): Promise<SsoConnection> {
+    const connection = await this.connections.findById(id, { domains: true });
     if (!connection) throw AppError.notFound();
     return connection;
   }

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
-import { provideTenantRepository } from '../common/database/tenant-scoped.repository';
 import { Role } from '../roles/entities/role.entity';
 import { User } from './entities/user.entity';
 import { UserAccountsModule } from './user-accounts.module';
@@ -12,6 +11,6 @@ import { UsersService } from './users.service';
 @Module({
   imports: [TypeOrmModule.forFeature([User, Role]), UserAccountsModule, AuthModule],
   controllers: [UsersController],
-  providers: [UsersService, provideTenantRepository(User), provideTenantRepository(Role)],
+  providers: [UsersService],
 })
 export class UsersModule {}

@@ -14,6 +14,7 @@ import { AppError } from '../common/errors/app-error';
 import { definedKeys } from '../common/http/defined-keys';
 import { DEFAULT_PAGE_SIZE, type Page, toPage } from '../common/pagination/pagination';
 import { TransactionRunner } from '../database/transaction-runner';
+import { whereAccessible } from '../roles/accessible-query';
 import { USER_SUBJECT } from '../roles/core.permissions';
 import { Role } from '../roles/entities/role.entity';
 import { assertGrantable } from '../roles/privilege';
@@ -61,8 +62,13 @@ export class UsersService {
 
   async list(auth: Principal, query: ListUsersQueryDto): Promise<Page<VisibleUser>> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const builder = this.users
-      .queryBuilder('user')
+    const builder = whereAccessible(
+      this.users.queryBuilder('user'),
+      'user',
+      auth.permissions,
+      'read',
+      'User',
+    )
       .leftJoinAndSelect('user.roles', 'role')
       .andWhere('user.deletedAt IS NULL')
       .orderBy('user.id', 'ASC')
@@ -77,14 +83,7 @@ export class UsersService {
         },
       );
     }
-    const rows = await builder.getMany();
-    const page = toPage(rows, limit, (user) => user);
-    return {
-      items: page.items
-        .filter((user) => auth.permissions.canOn('read', 'User', user))
-        .map((user) => this.view(auth, user)),
-      nextCursor: page.nextCursor,
-    };
+    return toPage(await builder.getMany(), limit, (user) => this.view(auth, user));
   }
 
   async get(auth: Principal, id: string): Promise<VisibleUser> {
@@ -197,14 +196,11 @@ export class UsersService {
     await this.assertNotLastOwner(user, roles);
     const before = (user.roles ?? []).map((role) => role.name).sort();
     await this.transactions.run(async (manager) => {
-      const relation = manager.createQueryBuilder().relation(User, 'roles').of(user.id);
+      const users = this.users.in(manager);
+      const relation = users.relationOf('roles', user);
       await relation.remove((user.roles ?? []).map((role) => role.id));
       await relation.add(roles.map((role) => role.id));
-      await manager.update(
-        User,
-        { id: user.id, tenantId: auth.tenant.id },
-        { updatedAt: new Date() },
-      );
+      await users.update({ id: user.id }, { updatedAt: new Date() });
     });
     this.bus.publish('user', id);
     const after = roles.map((role) => role.name).sort();

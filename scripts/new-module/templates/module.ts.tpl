@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { provideTenantRepository } from '../common/database/tenant-scoped.repository';
 import { providePermissions } from '../roles/provide-permissions';
 import { __Name__ } from './entities/__name__.entity';
 import { __Names__Controller } from './__names__.controller';
@@ -12,7 +11,6 @@ import { __Names__Service } from './__names__.service';
   controllers: [__Names__Controller],
   providers: [
     __Names__Service,
-    provideTenantRepository(__Name__),
     providePermissions(__CONST___SUBJECT),
   ],
 })

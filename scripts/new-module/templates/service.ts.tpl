@@ -9,6 +9,7 @@ import {
 import { AppError } from '../common/errors/app-error';
 import { definedKeys } from '../common/http/defined-keys';
 import { DEFAULT_PAGE_SIZE, type Page, toPage } from '../common/pagination/pagination';
+import { whereAccessible } from '../roles/accessible-query';
 import type { Create__Name__Dto, __Name__Dto, Update__Name__Dto } from './dto/__name__.dto';
 import { __Name__ } from './entities/__name__.entity';
 
@@ -36,15 +37,12 @@ export class __Names__Service {
   ) {}
 
   async list(auth: Principal, limit = DEFAULT_PAGE_SIZE, cursor?: string): Promise<Page<__Name__Dto>> {
-    const query = this.rows
-      .queryBuilder('row')
+    // The caller's rules are the WHERE clause: every page is full, whatever the role's conditions.
+    const query = whereAccessible(this.rows.queryBuilder('row'), 'row', auth.permissions, 'read', '__Name__')
       .orderBy('row.id', 'ASC')
       .take(limit + 1);
     if (cursor) query.andWhere('row.id > :cursor', { cursor });
-    const rows = (await query.getMany()).filter((row) =>
-      auth.permissions.canOn('read', '__Name__', row),
-    );
-    return toPage(rows, limit, toDto);
+    return toPage(await query.getMany(), limit, toDto);
   }
 
   async get(auth: Principal, id: string): Promise<__Name__Dto> {

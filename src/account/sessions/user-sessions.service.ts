@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
 import { AuditService } from '../../audit/audit.service';
 import { RefreshToken } from '../../auth/entities/refresh-token.entity';
 import { Session } from '../../auth/entities/session.entity';
 import type { Principal } from '../../auth/principal/principal';
 import { SessionService } from '../../auth/tokens/session.service';
+import {
+  InjectTenantRepository,
+  type TenantScopedRepository,
+} from '../../common/database/tenant-scoped.repository';
 import { AppError } from '../../common/errors/app-error';
 import { requireAccountHolder } from '../account-holder';
 import type { ListSessionsQueryDto, SessionDto, SessionListDto } from '../dto/session.dto';
@@ -32,7 +34,7 @@ export class UserSessionsService {
   constructor(
     private readonly sessionService: SessionService,
     private readonly audit: AuditService,
-    @InjectRepository(Session) private readonly sessions: Repository<Session>,
+    @InjectTenantRepository(Session) private readonly sessions: TenantScopedRepository<Session>,
   ) {}
 
   /**
@@ -44,8 +46,8 @@ export class UserSessionsService {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const now = new Date();
     const builder = this.sessions
-      .createQueryBuilder('session')
-      .where('session.userId = :userId', { userId })
+      .queryBuilder('session')
+      .andWhere('session.userId = :userId', { userId })
       .andWhere('session.revokedAt IS NULL')
       .andWhere('session.expiresAt > :now', { now })
       .andWhere((qb) => {
@@ -75,7 +77,7 @@ export class UserSessionsService {
   /** Ends one of the caller's sessions; another user's, or an unknown id, is 404. */
   async revoke(auth: Principal, id: string): Promise<void> {
     const { userId } = requireAccountHolder(auth);
-    const session = await this.sessions.findOne({ where: { id: id.toLowerCase(), userId } });
+    const session = await this.sessions.findOne({ id: id.toLowerCase(), userId });
     if (!session || session.revokedAt !== null) throw AppError.notFound();
     await this.sessionService.revoke(session.id, 'user_revoked');
     this.audit.record({

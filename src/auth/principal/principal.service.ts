@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import {
+  InjectTenantRepository,
+  TenantScopedRepository,
+} from '../../common/database/tenant-scoped.repository';
 import type { Repository } from 'typeorm';
 import { InvalidationBus } from '../../common/cache/invalidation-bus';
 import { AppError } from '../../common/errors/app-error';
@@ -87,15 +90,21 @@ export class PrincipalService {
   private readonly users = boundedCache<string, UserContext>(50_000, {
     ttl: PRINCIPAL_CACHE_TTL_MS,
   });
+  private readonly userRepository: Repository<User>;
+  private readonly sessionRepository: Repository<Session>;
   private readonly scoped = boundedCache<string, ScopedRules>(10_000, {
     ttl: PRINCIPAL_CACHE_TTL_MS,
   });
 
   constructor(
-    @InjectRepository(User) private readonly userRepository: Repository<User>,
-    @InjectRepository(Session) private readonly sessionRepository: Repository<Session>,
+    @InjectTenantRepository(User) users: TenantScopedRepository<User>,
+    @InjectTenantRepository(Session) sessions: TenantScopedRepository<Session>,
     bus: InvalidationBus,
   ) {
+    // Resolving the principal is where the tenant comes from: the token names the user and the
+    // session by their ids, and their rows name the tenant, checked against the token's.
+    this.userRepository = users.unscoped('resolves the principal, the source of the tenant');
+    this.sessionRepository = sessions.unscoped('resolves the principal, the source of the tenant');
     bus.on('session', (sid) => this.sessions.delete(sid));
     bus.on('user', (userId) => {
       this.users.delete(userId);

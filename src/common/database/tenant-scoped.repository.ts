@@ -1,66 +1,82 @@
 import { Inject } from '@nestjs/common';
 import type { Provider } from '@nestjs/common';
 import { getRepositoryToken } from '@nestjs/typeorm';
-import { ClsService } from 'nestjs-cls';
 import type {
   DeepPartial,
+  EntityManager,
   FindManyOptions,
+  FindOneOptions,
   FindOptionsWhere,
   ObjectLiteral,
+  RelationQueryBuilder,
   Repository,
   SelectQueryBuilder,
 } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import type { Principal } from '../../auth/principal/principal';
 import { findOneBy, updateWhere } from '../../database/raw-rows';
+import { TenantScope } from './tenant-scope';
 
-interface TenantOwned extends ObjectLiteral {
+export interface TenantOwned extends ObjectLiteral {
   id: string;
-  tenantId: string;
+  /** Null only for rows of no tenant (instance-level audit events), which no scope reaches. */
+  tenantId: string | null;
 }
 
+type Where<T> = FindOptionsWhere<T> | FindOptionsWhere<T>[];
+
 /**
- * A repository that cannot forget the tenant. Every read, update and delete carries the tenant
- * id of the authenticated caller, taken from the request's async context (nestjs-cls) — never
- * from the client, and never from a parameter a service could get wrong. Objects of another
- * tenant are therefore simply not found (404), exactly as missing ones.
+ * The one way to reach rows a tenant owns. Every read, write and delete carries the tenant of
+ * the current scope (`TenantScope`: the authenticated principal's, or the one a public flow
+ * entered), never an id a service passes, so another tenant's rows are simply not found (404),
+ * exactly as missing ones. ESLint refuses raw repositories of tenant-owned entities elsewhere;
+ * code that truly spans tenants says so with `unscoped(reason)`.
  */
 export class TenantScopedRepository<T extends TenantOwned> {
-  /** See `findById`. */
-  private readonly byTenantAndId: (values: readonly unknown[]) => Promise<T | null>;
+  /** See `findById`; built on first use. */
+  private byTenantAndId?: (values: readonly unknown[]) => Promise<T | null>;
 
   constructor(
-    readonly raw: Repository<T>,
-    private readonly cls: ClsService,
-  ) {
-    this.byTenantAndId = findOneBy<T>(raw.manager, raw.target, ['tenantId', 'id']);
-  }
+    private readonly repository: Repository<T>,
+    private readonly scope: TenantScope,
+  ) {}
 
-  /** The caller's tenant; throws if used outside an authenticated request (a programming error). */
+  /** The current tenant; throws outside a tenant scope (a programming error). */
   tenantId(): string {
-    const principal = this.cls.isActive()
-      ? this.cls.get<Principal | undefined>('principal')
-      : undefined;
-    if (!principal)
-      throw new Error('Tenant-scoped data accessed without an authenticated principal');
-    return principal.tenant.id;
+    return this.scope.id();
   }
 
-  private scoped(where: FindOptionsWhere<T> = {}): FindOptionsWhere<T> {
-    return { ...where, tenantId: this.tenantId() };
+  /** The same scope on a transaction's entity manager. */
+  in(manager: EntityManager): TenantScopedRepository<T> {
+    return new TenantScopedRepository(manager.getRepository(this.repository.target), this.scope);
   }
 
-  find(
-    options: Omit<FindManyOptions<T>, 'where'> & { where?: FindOptionsWhere<T> } = {},
-  ): Promise<T[]> {
-    return this.raw.find({ ...options, where: this.scoped(options.where) });
+  /**
+   * The raw repository, for code that spans tenants by design (resolving a principal from a
+   * token, an OAuth client from its global id, platform administration). `reason` is for the
+   * reader: every such place is one grep away.
+   */
+  unscoped(reason: string): Repository<T> {
+    void reason;
+    return this.repository;
+  }
+
+  private scoped(where: Where<T> = {}): Where<T> {
+    const tenantId = this.tenantId();
+    return Array.isArray(where)
+      ? where.map((branch) => ({ ...branch, tenantId }))
+      : { ...where, tenantId };
+  }
+
+  find(options: Omit<FindManyOptions<T>, 'where'> & { where?: Where<T> } = {}): Promise<T[]> {
+    return this.repository.find({ ...options, where: this.scoped(options.where) });
   }
 
   findOne(
-    where: FindOptionsWhere<T>,
+    where: Where<T>,
     relations?: FindManyOptions<T>['relations'],
+    options: Omit<FindOneOptions<T>, 'where' | 'relations'> = {},
   ): Promise<T | null> {
-    return this.raw.findOne({ where: this.scoped(where), relations });
+    return this.repository.findOne({ ...options, where: this.scoped(where), relations });
   }
 
   /**
@@ -70,36 +86,69 @@ export class TenantScopedRepository<T extends TenantOwned> {
    */
   findById(id: string, relations?: FindManyOptions<T>['relations']): Promise<T | null> {
     if (relations) return this.findOne({ id } as FindOptionsWhere<T>, relations);
+    this.byTenantAndId ??= findOneBy<T>(this.repository.manager, this.repository.target, [
+      'tenantId',
+      'id',
+    ]);
     return this.byTenantAndId([this.tenantId(), id]);
   }
 
-  exists(where: FindOptionsWhere<T>): Promise<boolean> {
-    return this.raw.exists({ where: this.scoped(where) });
+  exists(where: Where<T>): Promise<boolean> {
+    return this.repository.exists({ where: this.scoped(where) });
   }
 
-  count(where: FindOptionsWhere<T> = {}): Promise<number> {
-    return this.raw.count({ where: this.scoped(where) });
+  count(where: Where<T> = {}): Promise<number> {
+    return this.repository.count({ where: this.scoped(where) });
   }
 
-  /** A new entity of the caller's tenant (not saved). */
+  /** A new entity of the current tenant (not saved). */
   create(values: DeepPartial<T>): T {
-    return this.raw.create({ ...values, tenantId: this.tenantId() } as DeepPartial<T>);
+    return this.repository.create({ ...values, tenantId: this.tenantId() } as DeepPartial<T>);
+  }
+
+  /** Inserts rows of the current tenant; a row already naming another tenant is refused. */
+  async insert(rows: T | T[]): Promise<void> {
+    await this.repository.insert(this.owned(rows));
+  }
+
+  /** Saves (inserts or updates) rows of the current tenant, as `Repository.save`. */
+  save(row: T): Promise<T> {
+    return this.repository.save(this.owned([row])[0]);
   }
 
   update(where: FindOptionsWhere<T>, values: QueryDeepPartialEntity<T>): Promise<number> {
-    return updateWhere(this.raw, this.scoped(where), values);
+    return updateWhere(this.repository, this.scoped(where) as FindOptionsWhere<T>, values);
   }
 
   async delete(where: FindOptionsWhere<T>): Promise<number> {
-    const result = await this.raw.delete(this.scoped(where));
+    const result = await this.repository.delete(this.scoped(where));
     return result.affected ?? 0;
   }
 
-  /** A query builder already restricted to the caller's tenant. */
+  /** A query builder already restricted to the current tenant. */
   queryBuilder(alias: string): SelectQueryBuilder<T> {
-    return this.raw
+    return this.repository
       .createQueryBuilder(alias)
       .where(`${alias}.tenantId = :scopeTenantId`, { scopeTenantId: this.tenantId() });
+  }
+
+  /**
+   * The relation of one object (`add`, `remove`): its id must come from a lookup in this scope,
+   * which is what puts the object in the tenant.
+   */
+  relationOf(property: string, loaded: T): RelationQueryBuilder<T> {
+    if (loaded.tenantId !== this.tenantId()) throw new Error('Object of another tenant');
+    return this.repository.createQueryBuilder().relation(property).of(loaded.id);
+  }
+
+  private owned(rows: T | T[]): T[] {
+    const tenantId = this.tenantId();
+    const list = Array.isArray(rows) ? rows : [rows];
+    for (const row of list) {
+      if (row.tenantId === undefined) Object.assign(row, { tenantId });
+      else if (row.tenantId !== tenantId) throw new Error('Row of another tenant written in scope');
+    }
+    return list;
   }
 }
 
@@ -117,8 +166,13 @@ export function InjectTenantRepository(entity: EntityClass): ParameterDecorator 
 export function provideTenantRepository(entity: EntityClass): Provider {
   return {
     provide: tokenOf(entity),
-    inject: [getRepositoryToken(entity), ClsService],
-    useFactory: (repository: Repository<TenantOwned>, cls: ClsService) =>
-      new TenantScopedRepository(repository, cls),
+    inject: [getRepositoryToken(entity), TenantScope],
+    useFactory: (repository: Repository<TenantOwned>, scope: TenantScope) =>
+      new TenantScopedRepository(repository, scope),
   };
+}
+
+/** One provider per entity, for a module's `providers`. */
+export function provideTenantRepositories(...entities: EntityClass[]): Provider[] {
+  return entities.map(provideTenantRepository);
 }

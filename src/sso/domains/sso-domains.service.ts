@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, In, IsNull, Not, type Repository } from 'typeorm';
+import { type EntityManager, In, IsNull, Not } from 'typeorm';
 import { newId } from '../../common/crypto/ids';
 import { randomSecret } from '../../common/crypto/tokens';
+import {
+  InjectTenantRepository,
+  type TenantScopedRepository,
+} from '../../common/database/tenant-scoped.repository';
 import { AppError } from '../../common/errors/app-error';
 import { normaliseDomains } from '../connection-settings';
 import { SsoConnectionDomain } from '../entities/sso-connection-domain.entity';
@@ -38,8 +41,8 @@ export function domainView(row: SsoConnectionDomain): SsoDomainView {
 export class SsoDomainsService {
   constructor(
     private readonly dns: DnsTxtLookup,
-    @InjectRepository(SsoConnectionDomain)
-    private readonly domains: Repository<SsoConnectionDomain>,
+    @InjectTenantRepository(SsoConnectionDomain)
+    private readonly domains: TenantScopedRepository<SsoConnectionDomain>,
   ) {}
 
   /** Lower-cased and checked, or 400 naming `domains`. */
@@ -65,15 +68,9 @@ export class SsoDomainsService {
     const added = wanted.filter((domain) => !kept.has(domain));
     const removed = current.filter((row) => !wanted.includes(row.domain));
     await this.assertClaimable(manager, connection, added);
-    if (removed.length > 0) {
-      await manager.delete(SsoConnectionDomain, { id: In(removed.map((row) => row.id)) });
-    }
-    if (added.length > 0) {
-      await manager.insert(
-        SsoConnectionDomain,
-        added.map((domain) => newClaim(connection, domain)),
-      );
-    }
+    const domains = this.domains.in(manager);
+    if (removed.length > 0) await domains.delete({ id: In(removed.map((row) => row.id)) });
+    if (added.length > 0) await domains.insert(added.map((domain) => newClaim(connection, domain)));
   }
 
   /**
@@ -92,11 +89,11 @@ export class SsoDomainsService {
     for (const [index, row] of pending.entries()) {
       if (!published[index].includes(row.txtValue)) continue;
       // The partial unique index settles a race between two tenants: the second gets 409.
-      const result = await this.domains.update(
+      const affected = await this.domains.update(
         { id: row.id, verifiedAt: IsNull() },
         { verifiedAt: new Date() },
       );
-      if (result.affected === 1) verified.push(row.domain);
+      if (affected === 1) verified.push(row.domain);
     }
     return verified;
   }
@@ -108,9 +105,12 @@ export class SsoDomainsService {
     domains: readonly string[],
   ): Promise<void> {
     if (domains.length === 0) return;
-    const rows = await manager.find(SsoConnectionDomain, {
-      where: { domain: In([...domains]), connectionId: Not(connection.id) },
-    });
+    const rows = await this.domains
+      .in(manager)
+      .unscoped('a domain is verified by one tenant of the instance only')
+      .find({
+        where: { domain: In([...domains]), connectionId: Not(connection.id) },
+      });
     const taken = rows.find(
       (row) => row.tenantId === connection.tenantId || row.verifiedAt !== null,
     );
@@ -127,13 +127,15 @@ export class SsoDomainsService {
     connectionId: string,
     pending: readonly SsoConnectionDomain[],
   ): Promise<void> {
-    const taken = await this.domains.findOne({
-      where: {
-        domain: In(pending.map((row) => row.domain)),
-        verifiedAt: Not(IsNull()),
-        connectionId: Not(connectionId),
-      },
-    });
+    const taken = await this.domains
+      .unscoped('a domain is verified by one tenant of the instance only')
+      .findOne({
+        where: {
+          domain: In(pending.map((row) => row.domain)),
+          verifiedAt: Not(IsNull()),
+          connectionId: Not(connectionId),
+        },
+      });
     if (taken) {
       throw AppError.conflict(
         `The domain ${taken.domain} is already verified by another connection.`,

@@ -1,3 +1,4 @@
+/* eslint-disable no-restricted-syntax -- rewrapping secrets at rest is instance maintenance: it walks every tenant's rows, outside any request. */
 import { type DataSource, type EntityManager, IsNull, MoreThan, Not } from 'typeorm';
 import { TOTP_SECRET_CONTEXT } from '../../../account/mfa/second-factor.service';
 import type { SecretBox } from '../../../common/crypto/secret-box';
