@@ -62,7 +62,7 @@ export class __Names__Service {
       updatedAt: now,
     });
     auth.permissions.assert('create', '__Name__', row);
-    await this.rows.raw.insert(row);
+    await this.rows.insert(row);
     this.record(auth, '__key__.created', row.id, { name: row.name });
     return toDto(row);
   }
