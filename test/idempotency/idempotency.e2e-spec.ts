@@ -3,9 +3,10 @@ import { DiscoveryService, MetadataScanner, ModulesContainer } from '@nestjs/cor
 import { INTERCEPTORS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdempotencyInterceptor } from '../../src/idempotency/idempotency.interceptor';
-import { STRONG_PASSWORD } from '../factories';
+import { STRONG_PASSWORD, uniqueEmail } from '../factories';
 import {
   type Actor,
+  createApiKey,
   createMember,
   createTenantWithOwner,
   platformAdmin,
@@ -18,6 +19,8 @@ import {
   createTestApp,
   type TestApp,
 } from '../support/app';
+import type { TestDatabase } from '../support/database';
+import { createSharedDatabase } from '../support/shared-database';
 import { selectRows, updateRow } from '../support/sql';
 
 const MINUTE = 60_000;
@@ -29,6 +32,36 @@ const CONFIDENTIAL_CLIENT = {
   grantTypes: ['authorization_code', 'client_credentials'],
   scopes: ['openid', 'users:read'],
 };
+
+type Answer = Awaited<ReturnType<TestApp['http']>['get']>;
+
+/**
+ * Of answers to one key sent at once: exactly one ran (201, not replayed); each other one got
+ * its answer again or was told the key is in use. Answers the one that ran.
+ */
+function expectCreatedOnce(answers: Answer[]): { id: string } {
+  const ran = answers.filter(
+    (res) => res.status === 201 && res.headers['idempotent-replayed'] === undefined,
+  );
+  expect(ran).toHaveLength(1);
+  const first = ran[0].body as { id: string };
+  for (const res of answers) {
+    if (res === ran[0]) continue;
+    if (res.status === 409) {
+      // The key is in use, not the email: the second request never ran.
+      expect(res.body).toMatchObject({
+        code: 'conflict',
+        detail: expect.stringMatching(/Idempotency-Key/),
+      });
+      expect(res.headers['retry-after']).toBe('1');
+    } else {
+      expect(res.status).toBe(201);
+      expect(res.headers['idempotent-replayed']).toBe('true');
+      expect(res.body.id).toBe(first.id);
+    }
+  }
+  return first;
+}
 
 describe('Idempotency-Key on authenticated POSTs', () => {
   let t: TestApp;
@@ -103,13 +136,25 @@ describe('Idempotency-Key on authenticated POSTs', () => {
     expect(theirs.body.id).not.toBe(mine.body.id);
     expect(await projectsNamed(name)).toHaveLength(2);
 
+    // An API key is a caller of its own, apart from the user who made it.
+    const apiKey = await createApiKey(t, admin);
+    const viaKey = await t
+      .http()
+      .post('/v1/projects')
+      .set(apiKey.headers)
+      .set('Idempotency-Key', key)
+      .send({ name });
+    expect(viaKey.status).toBe(201);
+    expect(viaKey.headers['idempotent-replayed']).toBeUndefined();
+    expect(await projectsNamed(name)).toHaveLength(3);
+
     const role = await post('/v1/roles', admin, key, {
       name: `r${key.slice(0, 8)}`,
       permissions: [{ action: 'read', subject: 'Project' }],
     });
     expect(role.status).toBe(201);
     expect(role.headers['idempotent-replayed']).toBeUndefined();
-    expect(await keyRows(key)).toHaveLength(3);
+    expect(await keyRows(key)).toHaveLength(4);
   });
 
   it('one key on two concrete paths of one route (two clients’ secrets) is a reuse, not a replay', async () => {
@@ -179,32 +224,57 @@ describe('Idempotency-Key on authenticated POSTs', () => {
     expect(await keyRows(key)).toHaveLength(1);
   });
 
-  it('a concurrent double submit creates once: the others replay or answer 409 conflict', async () => {
+  it('an answer that is all secret (TOTP enrollment) is replayed whole, then withheld whole', async () => {
     const key = randomUUID();
-    const name = `race-${key}`;
+    const enroll = () => post('/v1/auth/mfa/totp/enroll', admin, key);
+    const first = await enroll();
+    expect(first.status).toBe(200);
+    expect(first.body.secret).toEqual(expect.any(String));
+    const within = await enroll();
+    expect(within.headers['idempotent-replayed']).toBe('true');
+    expect(within.body).toEqual(first.body);
+    await age(key, 11 * MINUTE);
+    const after = await enroll();
+    expect(after.status).toBe(200);
+    expect(after.headers['idempotent-secret-withheld']).toBe('secret, otpauthUri, qrCodeDataUrl');
+    expect(after.body).toEqual({});
+  });
+
+  it('a key left in progress by a request that died is taken over after a minute', async () => {
+    const key = randomUUID();
+    const name = `orphan-${key}`;
+    expect((await post('/v1/projects', admin, key, { name })).status).toBe(201);
+    // As if the instance had died between claiming the key and keeping the answer.
+    const [row] = await keyRows(key);
+    await updateRow(t, 'idempotency_keys', String(row.id), {
+      responseStatus: null,
+      createdAt: new Date(Date.now() - 30_000),
+    });
+    const waiting = await post('/v1/projects', admin, key, { name });
+    expect(waiting.status).toBe(409);
+    expect(waiting.body.code).toBe('conflict');
+    await age(key, 61_000);
+    const takenOver = await post('/v1/projects', admin, key, { name });
+    expect(takenOver.status).toBe(201);
+    expect(takenOver.headers['idempotent-replayed']).toBeUndefined();
+    expect(await projectsNamed(name)).toHaveLength(2);
+  });
+
+  it('a concurrent double submit creates once: the others replay or answer 409 conflict', async () => {
+    // Creating a user with a password hashes it (argon2, tens of milliseconds): the requests
+    // overlap the first one's work, which is what a double submit does.
+    const key = randomUUID();
+    const email = uniqueEmail('race');
+    const body = { email, password: STRONG_PASSWORD };
     const answers = await Promise.all(
-      Array.from({ length: 6 }, () => post('/v1/projects', admin, key, { name })),
+      Array.from({ length: 6 }, () => post('/v1/users', admin, key, body)),
     );
-    const fresh = answers.filter(
-      (res) => res.status === 201 && res.headers['idempotent-replayed'] === undefined,
-    );
-    expect(fresh).toHaveLength(1);
-    for (const res of answers) {
-      if (res === fresh[0]) continue;
-      if (res.status === 409) {
-        expect(res.body.code).toBe('conflict');
-        expect(res.headers['retry-after']).toBe('1');
-      } else {
-        expect(res.status).toBe(201);
-        expect(res.headers['idempotent-replayed']).toBe('true');
-        expect(res.body.id).toBe(fresh[0].body.id);
-      }
-    }
-    expect(await projectsNamed(name)).toHaveLength(1);
+    const created = expectCreatedOnce(answers);
+    expect(await selectRows(t, 'users', 'email = :email', { email })).toHaveLength(1);
     // Once the first is done, a retry gets its answer.
-    const retry = await post('/v1/projects', admin, key, { name });
+    const retry = await post('/v1/users', admin, key, body);
     expect(retry.headers['idempotent-replayed']).toBe('true');
-    expect(retry.body.id).toBe(fresh[0].body.id);
+    expect(retry.body.id).toBe(created.id);
   });
 
   it('only 2xx answers are kept: a failed create frees the key for the retry', async () => {
@@ -313,5 +383,46 @@ describe('Idempotency-Key on authenticated POSTs', () => {
       }
     }
     expect(bound.sort()).toEqual(documented.sort());
+  });
+});
+
+describe('Idempotency-Key across instances', () => {
+  let database: TestDatabase;
+  let one: TestApp;
+  let two: TestApp;
+  let admin: Actor;
+
+  beforeAll(async () => {
+    database = await createSharedDatabase();
+    one = await createTestApp({ database });
+    two = await createTestApp({ database });
+    const tenant = await createTenantWithOwner(one, await platformAdmin(one));
+    admin = await createMember(one, tenant, ['admin']);
+  });
+  afterAll(async () => {
+    await one?.close();
+    await two?.close();
+    await database?.drop();
+  });
+
+  it('a double submit spread over two instances creates once; either instance replays', async () => {
+    const key = randomUUID();
+    const email = uniqueEmail('spread');
+    const send = (app: TestApp) =>
+      app
+        .http()
+        .post('/v1/users')
+        .set(admin.headers)
+        .set('Idempotency-Key', key)
+        .send({ email, password: STRONG_PASSWORD });
+    const created = expectCreatedOnce(
+      await Promise.all([send(one), send(two), send(one), send(two)]),
+    );
+    for (const app of [one, two]) {
+      const retry = await send(app);
+      expect(retry.headers['idempotent-replayed']).toBe('true');
+      expect(retry.body.id).toBe(created.id);
+    }
+    expect(await selectRows(one, 'users', 'email = :email', { email })).toHaveLength(1);
   });
 });
