@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, LessThan, Not, type Repository } from 'typeorm';
 import { newId } from '../common/crypto/ids';
@@ -59,14 +59,23 @@ export function sealedAnswerContext(id: string): string {
  * it runs, or 422 for another request).
  */
 @Injectable()
-export class IdempotencyKeyStore {
+export class IdempotencyKeyStore implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(IdempotencyKeyStore.name);
-  private lastPurge = 0;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(
     @InjectRepository(IdempotencyKey) private readonly keys: Repository<IdempotencyKey>,
     private readonly box: SecretBox,
   ) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.purgeExpired(), PURGE_EVERY_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
 
   /** Claims the key for this request, or answers what an earlier request under it got. */
   async claim(scope: IdempotencyScope, requestHash: string): Promise<Claim> {
@@ -86,7 +95,6 @@ export class IdempotencyKeyStore {
           sealedResponse: null,
           createdAt: now,
         });
-        await this.purgeNow(now);
         return { kind: 'first', id };
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
@@ -145,30 +153,24 @@ export class IdempotencyKeyStore {
   }
 
   /**
-   * Drops keys past their day and sealed answers past their 10 minutes; every instance does it
-   * now and then, as keys are claimed (deleting twice is harmless). Replays check the age
-   * themselves, so nothing depends on when this runs.
+   * Drops keys past their day and erases sealed answers past their 10 minutes. Every instance
+   * runs it each minute (doing it twice is harmless); replays check the age themselves, so
+   * nothing depends on when it runs.
    */
   async purgeExpired(now = new Date()): Promise<void> {
-    await this.keys.delete({
-      createdAt: LessThan(new Date(now.getTime() - IDEMPOTENCY_KEY_TTL_MS)),
-    });
-    await this.keys.update(
-      {
-        sealedResponse: Not(IsNull()),
-        createdAt: LessThan(new Date(now.getTime() - SECRET_REPLAY_MS)),
-      },
-      { sealedResponse: null },
-    );
-  }
-
-  private async purgeNow(now: Date): Promise<void> {
-    if (now.getTime() - this.lastPurge < PURGE_EVERY_MS) return;
-    this.lastPurge = now.getTime();
     try {
-      await this.purgeExpired(now);
+      await this.keys.delete({
+        createdAt: LessThan(new Date(now.getTime() - IDEMPOTENCY_KEY_TTL_MS)),
+      });
+      await this.keys.update(
+        {
+          sealedResponse: Not(IsNull()),
+          createdAt: LessThan(new Date(now.getTime() - SECRET_REPLAY_MS)),
+        },
+        { sealedResponse: null },
+      );
     } catch (error) {
-      this.logger.warn(`Purging expired idempotency keys failed: ${String(error)}`);
+      this.logger.debug(`Purging expired idempotency keys failed: ${String(error)}`);
     }
   }
 

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { Response } from 'supertest';
 import { DiscoveryService, MetadataScanner, ModulesContainer } from '@nestjs/core';
 import { INTERCEPTORS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IdempotencyKeyStore } from '../../src/idempotency/idempotency-key.store';
 import { IdempotencyInterceptor } from '../../src/idempotency/idempotency.interceptor';
 import { STRONG_PASSWORD, uniqueEmail } from '../factories';
 import {
@@ -33,13 +35,11 @@ const CONFIDENTIAL_CLIENT = {
   scopes: ['openid', 'users:read'],
 };
 
-type Answer = Awaited<ReturnType<TestApp['http']>['get']>;
-
 /**
  * Of answers to one key sent at once: exactly one ran (201, not replayed); each other one got
  * its answer again or was told the key is in use. Answers the one that ran.
  */
-function expectCreatedOnce(answers: Answer[]): { id: string } {
+function expectCreatedOnce(answers: Response[]): { id: string } {
   const ran = answers.filter(
     (res) => res.status === 201 && res.headers['idempotent-replayed'] === undefined,
   );
@@ -201,6 +201,11 @@ describe('Idempotency-Key on authenticated POSTs', () => {
     const { key: _withheld, ...rest } = first.body as Record<string, unknown>;
     expect(after.body).toEqual(rest);
     expect(after.body).not.toHaveProperty('key');
+    // The minutely purge then erases the sealed copy; the rest of the answer stays for the day.
+    await t.app.get(IdempotencyKeyStore).purgeExpired();
+    const [purged] = await keyRows(key);
+    expect(purged.sealed_response).toBeNull();
+    expect(purged.response_body).toBe(row.response_body);
 
     // One key was made, and it still works: the replays made none.
     const made = await selectRows(t, 'api_keys', 'name = :name', { name });
