@@ -13,6 +13,8 @@ import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { bindIdempotentRoutes } from './idempotency/idempotent-routes';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProjectsModule } from './projects/projects.module';
 import { MailModule } from './mail/mail.module';
@@ -40,7 +42,8 @@ export class AppModule implements OnApplicationShutdown {
   ) {}
 
   static forRoot({ config, logger }: AppModuleOptions): DynamicModule {
-    return {
+    // Bound before Nest scans the modules, which registers each route's interceptors as it goes.
+    return bindIdempotentRoutes({
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
@@ -65,8 +68,9 @@ export class AppModule implements OnApplicationShutdown {
         RateLimitModule,
         OAuthModule,
         HealthModule,
+        IdempotencyModule,
       ],
-    };
+    });
   }
 
   /**

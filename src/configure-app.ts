@@ -28,6 +28,7 @@ import {
 import { securityHeaderSets, securityHeaders } from './common/middleware/security-headers';
 import { createValidationPipe } from './common/pipes/validation.pipe';
 import { AppConfig } from './config/app-config';
+import { documentIdempotency } from './idempotency/idempotency.openapi';
 import { httpMetricsMiddleware, httpTimer } from './metrics/http-metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';
 import { OidcProviderService } from './oauth/provider/oidc-provider.service';
@@ -170,7 +171,7 @@ function setupOpenApi(app: NestExpressApplication, config: AppConfig): void {
         .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'apiKey')
         .build(),
     );
-  SwaggerModule.setup('docs', app, document, {
+  SwaggerModule.setup('docs', app, () => documentIdempotency(document()), {
     jsonDocumentUrl: 'docs-json',
     yamlDocumentUrl: 'docs-yaml',
   });

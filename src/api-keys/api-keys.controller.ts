@@ -10,6 +10,7 @@ import {
 } from '@nestjs/swagger';
 import type { Principal } from '../auth/principal/principal';
 import { Can } from '../common/decorators/access.decorators';
+import { OneTimeSecret } from '../common/decorators/one-time-secret.decorator';
 import { ProblemResponseDto } from '../common/http/problem-response.dto';
 import { Auth } from '../common/http/request-context';
 import { PageQueryDto } from '../common/pagination/pagination';
@@ -33,6 +34,7 @@ export class ApiKeysController {
 
   @Post()
   @Can('create', 'ApiKey')
+  @OneTimeSecret('key')
   @ApiOperation({ summary: 'Create an API key; the key is shown only in this answer' })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   create(@Auth() auth: Principal, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {

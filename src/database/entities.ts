@@ -4,6 +4,7 @@ import { MfaRecoveryCode } from '../account/entities/mfa-recovery-code.entity';
 import { UserMfaState } from '../account/entities/user-mfa-state.entity';
 import { AuditCheckpoint } from '../audit/entities/audit-checkpoint.entity';
 import { AuditEvent } from '../audit/entities/audit-event.entity';
+import { IdempotencyKey } from '../idempotency/entities/idempotency-key.entity';
 import { OneTimeCode } from '../auth/entities/one-time-code.entity';
 import { OAuthArtifact } from '../oauth/entities/oauth-artifact.entity';
 import { OAuthClient } from '../oauth/entities/oauth-client.entity';
@@ -48,4 +49,5 @@ export const ENTITIES = [
   OAuthClient,
   OAuthArtifact,
   OAuthConsent,
+  IdempotencyKey,
 ] as const;

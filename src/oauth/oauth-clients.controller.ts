@@ -20,6 +20,7 @@ import {
 } from '@nestjs/swagger';
 import type { Principal } from '../auth/principal/principal';
 import { Can } from '../common/decorators/access.decorators';
+import { OneTimeSecret } from '../common/decorators/one-time-secret.decorator';
 import { ProblemResponseDto } from '../common/http/problem-response.dto';
 import { Auth } from '../common/http/request-context';
 import {
@@ -52,6 +53,7 @@ export class OAuthClientsController {
 
   @Post()
   @Can('create', 'OAuthClient')
+  @OneTimeSecret('clientSecret')
   @ApiOperation({ summary: 'Register an OAuth client; a confidential one gets its secret once' })
   @ApiCreatedResponse({ type: OAuthClientWithSecretDto })
   create(
@@ -95,6 +97,7 @@ export class OAuthClientsController {
 
   @Post(':id/secret')
   @Can('update', 'OAuthClient')
+  @OneTimeSecret('clientSecret')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Rotate the secret of a confidential client (shown once); older tokens stop working',

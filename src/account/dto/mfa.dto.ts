@@ -2,19 +2,31 @@ import { ApiProperty } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { TOKEN_INPUT_MAX } from './password.dto';
 
+const SECRET_NOTE =
+  'absent from an idempotent replay after 10 minutes (`Idempotent-Secret-Withheld`)';
+
 const CODE_DESCRIPTION =
   'A 6-digit code from the authenticator app, or an unused recovery code (XXXX-XXXX-XXXX-XXXX)';
 
 export class TotpEnrollmentDto {
-  @ApiProperty({ description: 'Base32 TOTP secret, for manual entry', example: 'JBSWY3DPEHPK3PXP' })
+  @ApiProperty({
+    description: `Base32 TOTP secret, for manual entry; ${SECRET_NOTE}`,
+    example: 'JBSWY3DPEHPK3PXP',
+    required: false,
+  })
   secret!: string;
 
-  @ApiProperty({ example: 'otpauth://totp/Acme:ada%40example.com?secret=…&issuer=Acme' })
+  @ApiProperty({
+    description: `The secret as an otpauth URI; ${SECRET_NOTE}`,
+    example: 'otpauth://totp/Acme:ada%40example.com?secret=…&issuer=Acme',
+    required: false,
+  })
   otpauthUri!: string;
 
   @ApiProperty({
-    description: 'The otpauth URI as a PNG QR code',
+    description: `The otpauth URI as a PNG QR code; ${SECRET_NOTE}`,
     example: 'data:image/png;base64,…',
+    required: false,
   })
   qrCodeDataUrl!: string;
 }
@@ -30,8 +42,9 @@ export class MfaCodeDto {
 export class RecoveryCodesDto {
   @ApiProperty({
     type: [String],
-    description: 'Ten single-use recovery codes; shown only this once',
+    description: `Ten single-use recovery codes; shown only this once, ${SECRET_NOTE}`,
     example: ['ABCD-EFGH-JKLM-NPQR'],
+    required: false,
   })
   recoveryCodes!: string[];
 }

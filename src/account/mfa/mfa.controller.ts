@@ -12,6 +12,7 @@ import {
 import { TokenPairDto } from '../../auth/dto/auth.dto';
 import type { Principal } from '../../auth/principal/principal';
 import { Public } from '../../common/decorators/access.decorators';
+import { OneTimeSecret } from '../../common/decorators/one-time-secret.decorator';
 import { AccountSelfService } from '../account-holder';
 import { ProblemResponseDto } from '../../common/http/problem-response.dto';
 import { Auth, Client, type ClientInfo } from '../../common/http/request-context';
@@ -46,6 +47,7 @@ export class MfaController {
 
   @Post('totp/enroll')
   @AccountSelfService()
+  @OneTimeSecret('secret', 'otpauthUri', 'qrCodeDataUrl')
   @AllowedBeforeMfaEnrollment()
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
@@ -60,6 +62,7 @@ export class MfaController {
 
   @Post('totp/confirm')
   @AccountSelfService()
+  @OneTimeSecret('recoveryCodes')
   @AllowedBeforeMfaEnrollment()
   @HttpCode(HttpStatus.OK)
   @ApiOperation({

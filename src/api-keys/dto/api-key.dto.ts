@@ -75,8 +75,10 @@ export class CreatedApiKeyDto {
   prefix!: string;
 
   @ApiProperty({
-    description: 'gat_<prefix>_<secret>: shown only in this answer',
+    description:
+      'gat_<prefix>_<secret>: shown only in this answer; absent from an idempotent replay after 10 minutes (`Idempotent-Secret-Withheld`)',
     example: 'gat_0a1b2c3d4e5f_…',
+    required: false,
   })
   key!: string;
 

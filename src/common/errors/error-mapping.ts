@@ -33,7 +33,8 @@ const UNAVAILABLE_ERRORS = new Set([
   'CannotExecuteNotConnectedError',
 ]);
 
-function isUniqueViolation(error: unknown): boolean {
+/** A duplicate in a unique index, on either engine. */
+export function isUniqueViolation(error: unknown): boolean {
   const driverError = (error as { driverError?: { code?: string } }).driverError;
   const code = driverError?.code ?? (error as { code?: string }).code;
   return (

@@ -14,7 +14,13 @@ export function corsOptions(config: AppConfig): CorsOptions {
     origin: (origin, callback) =>
       callback(null, origin !== undefined && (allowAll || allowed.has(origin))),
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'X-API-Key', 'X-Request-Id'],
+    allowedHeaders: [
+      'Authorization',
+      'Content-Type',
+      'X-API-Key',
+      'X-Request-Id',
+      'Idempotency-Key',
+    ],
     exposedHeaders: [
       'X-Request-Id',
       'Retry-After',
@@ -22,6 +28,8 @@ export function corsOptions(config: AppConfig): CorsOptions {
       'RateLimit-Remaining',
       'RateLimit-Reset',
       'WWW-Authenticate',
+      'Idempotent-Replayed',
+      'Idempotent-Secret-Withheld',
     ],
     credentials: false,
     maxAge: 600,

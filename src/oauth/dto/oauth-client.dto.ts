@@ -230,7 +230,8 @@ export class OAuthClientDto {
 
 export class OAuthClientWithSecretDto extends OAuthClientDto {
   @ApiPropertyOptional({
-    description: 'Confidential clients only; shown once, here and when rotated',
+    description:
+      'Confidential clients only; shown once, here and when rotated; absent from an idempotent replay after 10 minutes (`Idempotent-Secret-Withheld`)',
   })
   clientSecret?: string;
 }

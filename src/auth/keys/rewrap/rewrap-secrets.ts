@@ -2,6 +2,8 @@
 import { type DataSource, type EntityManager, IsNull, MoreThan, Not } from 'typeorm';
 import { TOTP_SECRET_CONTEXT } from '../../../account/mfa/second-factor.service';
 import type { SecretBox } from '../../../common/crypto/secret-box';
+import { IdempotencyKey } from '../../../idempotency/entities/idempotency-key.entity';
+import { sealedAnswerContext } from '../../../idempotency/idempotency-key.store';
 import { FederationState } from '../../../social/entities/federation-state.entity';
 import { SsoConnection } from '../../../sso/entities/sso-connection.entity';
 import { clientSecretContext } from '../../../sso/sso-connections.service';
@@ -91,6 +93,20 @@ export async function rewrapSecrets(dataSource: DataSource, box: SecretBox): Pro
       );
       if (resealed)
         await manager.update(FederationState, { id: state.id }, { sealedData: resealed });
+    }
+
+    // Idempotent answers holding a one-time secret: at most 10 minutes' worth.
+    for (const key of await manager.find(IdempotencyKey, {
+      where: { sealedResponse: Not(IsNull()) },
+    })) {
+      const resealed = reseal(
+        'idempotency_keys.sealed_response',
+        key.id,
+        key.sealedResponse ?? '',
+        sealedAnswerContext(key.id),
+      );
+      if (resealed)
+        await manager.update(IdempotencyKey, { id: key.id }, { sealedResponse: resealed });
     }
     return counts;
   });
