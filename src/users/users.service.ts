@@ -138,7 +138,8 @@ export class UsersService {
       this.assertManageable(auth, user);
     }
     const changes: Partial<User> = { updatedAt: new Date() };
-    if (input.name !== undefined) changes.name = input.name.trim();
+    // null clears the name (JSON Merge Patch): stored as the empty name a user created without one has.
+    if (input.name !== undefined) changes.name = input.name?.trim() ?? '';
     if (input.status !== undefined) changes.status = input.status;
     await this.users.update({ id }, changes);
     if (input.status === 'disabled' && user.status !== 'disabled') {

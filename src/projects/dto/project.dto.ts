@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { AbsentOrValue, Nullable } from '../../common/decorators/presence.decorators';
 import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 
 export class CreateProjectDto {
@@ -15,19 +16,18 @@ export class CreateProjectDto {
   description?: string;
 }
 
+/** JSON Merge Patch: absent keeps a field; `null` clears `description` and is refused for `name`. */
 export class UpdateProjectDto {
-  @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
+  @AbsentOrValue({ maxLength: 200 })
   @IsString()
   @MinLength(1)
   @MaxLength(200)
   name?: string;
 
-  @ApiPropertyOptional({ maxLength: 2000 })
-  @IsOptional()
+  @Nullable({ type: String, maxLength: 2000, description: 'null clears it' })
   @IsString()
   @MaxLength(2000)
-  description?: string;
+  description?: string | null;
 }
 
 export class ProjectDto {

@@ -12,6 +12,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { AbsentOrValue, Nullable } from '../../common/decorators/presence.decorators';
 import type { RuleConditions } from '../permission-rule';
 import { ACTIONS, type Action } from '../permission-rule';
 
@@ -71,15 +72,14 @@ export class CreateRoleDto {
   permissions!: PermissionRuleDto[];
 }
 
+/** JSON Merge Patch: absent keeps a field; `null` clears `description`; `permissions` replaces. */
 export class UpdateRoleDto {
-  @ApiPropertyOptional({ maxLength: 500 })
-  @IsOptional()
+  @Nullable({ type: String, maxLength: 500, description: 'null clears it' })
   @IsString()
   @MaxLength(500)
-  description?: string;
+  description?: string | null;
 
-  @ApiPropertyOptional({ type: [PermissionRuleDto] })
-  @IsOptional()
+  @AbsentOrValue({ type: [PermissionRuleDto], description: 'Replaces the rules; [] for none' })
   @IsArray()
   @ArrayMaxSize(100)
   @ValidateNested({ each: true })
