@@ -186,7 +186,7 @@ export class TenantsService {
         {
           tenantId: tenant.id,
           email: input.owner.email,
-          name: input.owner.name,
+          name: input.owner.name ?? undefined,
           roleIds: [roles.get('owner')!.id],
         },
         passwordHash,

@@ -109,7 +109,7 @@ export class UsersService {
         {
           tenantId: auth.tenant.id,
           email: input.email,
-          name: input.name,
+          name: input.name ?? undefined,
           roleIds: roles.map((role) => role.id),
         },
         passwordHash,

@@ -220,6 +220,34 @@ describe('PATCH semantics (JSON Merge Patch)', () => {
     expect((await read(path)).attributeMapping ?? null).toBeNull();
   });
 
+  // Found by the OpenAPI fuzzer: optional fields of create bodies let null through as well.
+  it.each([
+    ['/v1/users', { email: 'null.password@example.com', password: null }, 'password'],
+    [
+      '/v1/roles',
+      {
+        name: 'null-conditions',
+        permissions: [{ action: 'read', subject: 'Project', conditions: null }],
+      },
+      'permissions.0.conditions',
+    ],
+    [
+      '/v1/roles',
+      { name: 'null-fields', permissions: [{ action: 'read', subject: 'Project', fields: null }] },
+      'permissions.0.fields',
+    ],
+  ])('POST %s refuses null where a value is needed (was 500)', async (path, body, field) => {
+    const res = await t.http().post(path).set(owner.headers).send(body);
+    expectRefusedNull(res, field);
+  });
+
+  it('PATCH /v1/roles/:id refuses a rule with null fields (was 500)', async () => {
+    const res = await patch(`/v1/roles/${roleId}`, {
+      permissions: [{ action: 'read', subject: 'Project', fields: null }],
+    });
+    expectRefusedNull(res, 'permissions.0.fields');
+  });
+
   it('an empty patch changes nothing', async () => {
     const path = `/v1/projects/${projectId}`;
     const before = await read(path);

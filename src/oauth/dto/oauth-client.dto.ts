@@ -53,14 +53,13 @@ export class CreateOAuthClientDto {
   @MaxLength(MAX_URI_LENGTH, { each: true })
   redirectUris!: string[];
 
-  @ApiPropertyOptional({ type: [String], maxItems: MAX_URIS })
-  @IsOptional()
+  @Nullable({ type: [String], maxItems: MAX_URIS })
   @IsArray()
   @ArrayMaxSize(MAX_URIS)
   @ArrayUnique()
   @IsString({ each: true })
   @MaxLength(MAX_URI_LENGTH, { each: true })
-  postLogoutRedirectUris?: string[];
+  postLogoutRedirectUris?: string[] | null;
 
   @ApiProperty({ enum: OAUTH_GRANT_TYPES, isArray: true })
   @IsArray()
@@ -78,20 +77,18 @@ export class CreateOAuthClientDto {
   @IsIn(OAUTH_SCOPES, { each: true })
   scopes!: string[];
 
-  @ApiPropertyOptional({
+  @Nullable({
     type: [String],
     format: 'uuid',
     description: "Roles of the tenant: the client's own permissions for client_credentials",
   })
-  @IsOptional()
   @IsArray()
   @ArrayMaxSize(MAX_ROLES)
   @ArrayUnique()
   @IsUUID('all', { each: true })
-  roleIds?: string[];
+  roleIds?: string[] | null;
 
-  @ApiPropertyOptional({ description: 'Skip the consent page (first-party applications)' })
-  @IsOptional()
+  @AbsentOrValue({ description: 'Skip the consent page (first-party applications)' })
   @IsBoolean()
   skipConsent?: boolean;
 }

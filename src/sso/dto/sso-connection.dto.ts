@@ -44,41 +44,38 @@ class ConnectionFieldsDto {
   @MaxLength(253, { each: true })
   domains!: string[];
 
-  @ApiPropertyOptional({ description: 'Create unknown users at their first login (default false)' })
-  @IsOptional()
+  @AbsentOrValue({ description: 'Create unknown users at their first login (default false)' })
   @IsBoolean()
   jitProvisioning?: boolean;
 
-  @ApiPropertyOptional({ description: IDP_ENFORCES_MFA })
-  @IsOptional()
+  @AbsentOrValue({ description: IDP_ENFORCES_MFA })
   @IsBoolean()
   idpEnforcesMfa?: boolean;
 
-  @ApiPropertyOptional({
+  @Nullable({
     type: [String],
     format: 'uuid',
     description: "Roles of JIT-provisioned users (default: the tenant's member role)",
   })
-  @IsOptional()
   @IsArray()
   @ArrayMaxSize(20)
   @Matches(UUID_PATTERN, { each: true, message: 'must contain role ids' })
-  defaultRoleIds?: string[];
+  defaultRoleIds?: string[] | null;
 
-  @ApiPropertyOptional({ type: AttributeMappingDto })
-  @IsOptional()
+  @Nullable({ type: AttributeMappingDto })
+  @IsObject()
   @ValidateNested()
   @Type(() => AttributeMappingDto)
-  attributeMapping?: AttributeMappingDto;
+  attributeMapping?: AttributeMappingDto | null;
 
-  @ApiPropertyOptional({ type: SamlSettingsDto })
-  @IsOptional()
+  @AbsentOrValue({ type: SamlSettingsDto })
+  @IsObject()
   @ValidateNested()
   @Type(() => SamlSettingsDto)
   saml?: SamlSettingsDto;
 
-  @ApiPropertyOptional({ type: OidcSettingsDto })
-  @IsOptional()
+  @AbsentOrValue({ type: OidcSettingsDto })
+  @IsObject()
   @ValidateNested()
   @Type(() => OidcSettingsDto)
   oidc?: OidcSettingsDto;

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -7,7 +7,6 @@ import {
   IsEmail,
   IsIn,
   IsObject,
-  IsOptional,
   IsString,
   Matches,
   MaxLength,
@@ -88,16 +87,14 @@ export class NewOwnerDto {
   @MaxLength(254)
   email!: string;
 
-  @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
+  @Nullable({ type: String, maxLength: 200 })
   @IsString()
   @MaxLength(200)
-  name?: string;
+  name?: string | null;
 
-  @ApiPropertyOptional({
+  @AbsentOrValue({
     description: 'Without one, the owner is mailed a link to set it (valid 7 days)',
   })
-  @IsOptional()
   @IsString()
   @MaxLength(1024)
   password?: string;
@@ -115,8 +112,7 @@ export class CreateTenantDto {
   @MaxLength(200)
   name!: string;
 
-  @ApiPropertyOptional({ enum: TENANT_PLANS, default: 'free' })
-  @IsOptional()
+  @AbsentOrValue({ enum: TENANT_PLANS, default: 'free' })
   @IsIn(TENANT_PLANS)
   plan?: TenantPlan;
 

@@ -27,22 +27,19 @@ export class CreateUserDto {
   @MaxLength(254)
   email!: string;
 
-  @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
+  @Nullable({ type: String, maxLength: 200 })
   @IsString()
   @MaxLength(200)
-  name?: string;
+  name?: string | null;
 
-  @ApiPropertyOptional({
+  @AbsentOrValue({
     description: 'Without a password, the user is mailed a link to set one (valid 7 days)',
   })
-  @IsOptional()
   @IsString()
   @MaxLength(1024)
   password?: string;
 
-  @ApiPropertyOptional({ type: [String], format: 'uuid', description: 'Default: the member role' })
-  @IsOptional()
+  @AbsentOrValue({ type: [String], format: 'uuid', description: 'Default: the member role' })
   @IsArray()
   @ArrayMaxSize(50)
   @IsUUID('all', { each: true })
