@@ -230,7 +230,7 @@ function setAt(given: Json, path: (string | number)[], value: Json): Json {
   const [head, ...rest] = path;
   // A field the base body leaves out is added, with its parents.
   const body = given ?? (typeof head === 'number' ? [] : {});
-  const copy = (Array.isArray(body) ? [...(body as Json[])] : { ...(body) }) as Record<
+  const copy = (Array.isArray(body) ? [...(body as Json[])] : { ...body }) as Record<
     string | number,
     Json
   >;
