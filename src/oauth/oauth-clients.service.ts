@@ -140,10 +140,14 @@ export class OAuthClientsService {
     const next = {
       name: input.name ?? client.name,
       redirectUris: input.redirectUris ?? client.redirectUris,
-      postLogoutRedirectUris: input.postLogoutRedirectUris ?? client.postLogoutRedirectUris,
+      // null clears a list (JSON Merge Patch); undefined keeps it.
+      postLogoutRedirectUris:
+        input.postLogoutRedirectUris === null
+          ? []
+          : (input.postLogoutRedirectUris ?? client.postLogoutRedirectUris),
       grantTypes: input.grantTypes ?? client.grantTypes,
       scopes: input.scopes ?? client.scopes,
-      roleIds: input.roleIds ?? client.roleIds,
+      roleIds: input.roleIds === null ? [] : (input.roleIds ?? client.roleIds),
       skipConsent: input.skipConsent ?? client.skipConsent,
     };
     this.assertConsistent(

@@ -82,7 +82,10 @@ export class ProjectsService {
     const project = await this.load(auth, 'update', id);
     for (const field of definedKeys(input))
       auth.permissions.assert('update', 'Project', project, field);
-    const changes = { ...input, updatedAt: new Date() };
+    // null clears the description (JSON Merge Patch) to the empty one a new project gets.
+    const changes: Partial<Project> = { updatedAt: new Date() };
+    if (input.name !== undefined) changes.name = input.name;
+    if (input.description !== undefined) changes.description = input.description ?? '';
     await this.projects.update({ id }, changes);
     this.record(auth, 'project.updated', id, { fields: definedKeys(input) });
     return toDto(Object.assign(project, changes));

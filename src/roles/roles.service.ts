@@ -119,7 +119,7 @@ export class RolesService {
       assertGrantable(auth, rules);
       changes.permissions = rules;
     }
-    if (input.description !== undefined) changes.description = input.description;
+    if (input.description !== undefined) changes.description = input.description ?? '';
     await this.roles.update({ id }, changes);
     this.bus.publish('tenant', auth.tenant.id);
     this.audit.record({

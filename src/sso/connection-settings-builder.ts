@@ -86,7 +86,8 @@ export class ConnectionSettingsBuilder {
     let additional = current?.certificates.slice(1) ?? [];
     if (input.additionalCertificates !== undefined) {
       additional = [];
-      input.additionalCertificates.forEach((certificate, index) => {
+      // null clears them (JSON Merge Patch), as [] does.
+      (input.additionalCertificates ?? []).forEach((certificate, index) => {
         try {
           additional.push(normaliseCertificate(certificate));
         } catch (error) {
@@ -126,9 +127,13 @@ export class ConnectionSettingsBuilder {
         ? this.secrets.seal(input.clientSecret, clientSecretContext(connectionId))
         : current?.clientSecretSealed;
     if (!clientSecretSealed) errors.push({ field: 'oidc.clientSecret', message: 'is required' });
-    const scopes = input.scopes
-      ? [...new Set(input.scopes)]
-      : (current?.scopes ?? DEFAULT_OIDC_SCOPES);
+    // null returns to the default scopes; absent keeps the stored ones.
+    const scopes =
+      input.scopes === null
+        ? DEFAULT_OIDC_SCOPES
+        : input.scopes
+          ? [...new Set(input.scopes)]
+          : (current?.scopes ?? DEFAULT_OIDC_SCOPES);
     if (!scopes.includes('openid'))
       errors.push({ field: 'oidc.scopes', message: 'must include openid' });
     if (errors.length > 0 || !issuer || !clientId || !clientSecretSealed) {
@@ -149,7 +154,7 @@ export class ConnectionSettingsBuilder {
   async checkRoles(
     auth: Principal,
     defaultRoleIds: readonly string[],
-    mapping: AttributeMappingDto | undefined,
+    mapping: AttributeMappingDto | null | undefined,
   ): Promise<void> {
     const wanted = new Set([
       ...defaultRoleIds,
@@ -172,7 +177,9 @@ export function fieldError(field: string, message: string): AppError {
   return AppError.validation([{ field, message }]);
 }
 
-export function attributeMapping(input: AttributeMappingDto | undefined): AttributeMapping | null {
+export function attributeMapping(
+  input: AttributeMappingDto | AttributeMapping | null | undefined,
+): AttributeMapping | null {
   if (!input) return null;
   const mapping: AttributeMapping = {};
   if (input.email) mapping.email = input.email;
@@ -185,4 +192,23 @@ export function attributeMapping(input: AttributeMappingDto | undefined): Attrib
     }));
   }
   return Object.keys(mapping).length > 0 ? mapping : null;
+}
+
+/**
+ * JSON Merge Patch of a stored mapping: absent keeps a member, null removes it (the default
+ * applies again), a list replaces; a null mapping clears it all.
+ */
+export function mergeAttributeMapping(
+  current: AttributeMapping | null,
+  patch: AttributeMappingDto | null | undefined,
+): AttributeMapping | null {
+  if (patch === undefined) return current;
+  if (patch === null) return null;
+  const merged: AttributeMapping = { ...current };
+  for (const key of ['email', 'name', 'groups', 'groupRoles'] as const) {
+    const value = patch[key];
+    if (value === null) delete merged[key];
+    else if (value !== undefined) Object.assign(merged, { [key]: value });
+  }
+  return attributeMapping(merged);
 }

@@ -21,6 +21,7 @@ import {
   attributeMapping,
   ConnectionSettingsBuilder,
   fieldError,
+  mergeAttributeMapping,
 } from './connection-settings-builder';
 import { SsoDomainsService } from './domains/sso-domains.service';
 import type { CreateSsoConnectionDto, UpdateSsoConnectionDto } from './dto/sso-connection.dto';
@@ -168,13 +169,14 @@ export class SsoConnectionsService {
       name: input.name?.trim() ?? connection.name,
       jitProvisioning: input.jitProvisioning ?? connection.jitProvisioning,
       idpEnforcesMfa: input.idpEnforcesMfa ?? connection.idpEnforcesMfa,
-      defaultRoleIds: input.defaultRoleIds
-        ? [...new Set(input.defaultRoleIds)]
-        : connection.defaultRoleIds,
-      attributeMapping:
-        input.attributeMapping !== undefined
-          ? attributeMapping(input.attributeMapping)
-          : connection.attributeMapping,
+      // null returns to the member role, as a new connection has.
+      defaultRoleIds:
+        input.defaultRoleIds === null
+          ? await this.settings.memberRoleIds(auth.tenant.id)
+          : input.defaultRoleIds
+            ? [...new Set(input.defaultRoleIds)]
+            : connection.defaultRoleIds,
+      attributeMapping: mergeAttributeMapping(connection.attributeMapping, input.attributeMapping),
       saml,
       oidc,
       updatedAt: new Date(),

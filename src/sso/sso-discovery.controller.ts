@@ -1,5 +1,11 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Public } from '../common/decorators/access.decorators';
 import { AppError } from '../common/errors/app-error';
 import { ProblemResponseDto } from '../common/http/problem-response.dto';
@@ -28,6 +34,10 @@ export class SsoDiscoveryController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: "Which SSO connection serves this email's domain" })
   @ApiOkResponse({ type: DiscoveryResultDto })
+  @ApiBadRequestResponse({
+    description: '`validation_failed`: not an email address',
+    type: ProblemResponseDto,
+  })
   @ApiNotFoundResponse({ description: 'No connection serves the domain', type: ProblemResponseDto })
   async discover(@Body() body: DiscoverDto): Promise<DiscoveryResultDto> {
     const domain = emailDomain(body.email);

@@ -100,7 +100,9 @@ export class TenantsService {
           { field: 'settings.allowSignup', message: 'the root tenant never allows sign-up' },
         ]);
       }
-      if (socialProviders !== undefined) {
+      // null returns to the default: every configured provider, as a new tenant has.
+      if (socialProviders === null) settings.socialProviders = null;
+      else if (socialProviders !== undefined) {
         const configured = configuredSocialProviders(this.config);
         const unknown = socialProviders.filter((name) => !configured.includes(name));
         if (unknown.length > 0) {
@@ -184,7 +186,7 @@ export class TenantsService {
         {
           tenantId: tenant.id,
           email: input.owner.email,
-          name: input.owner.name,
+          name: input.owner.name ?? undefined,
           roleIds: [roles.get('owner')!.id],
         },
         passwordHash,

@@ -108,7 +108,7 @@ export class UsersService {
         {
           tenantId: auth.tenant.id,
           email: input.email,
-          name: input.name,
+          name: input.name ?? undefined,
           roleIds: roles.map((role) => role.id),
         },
         passwordHash,
@@ -137,7 +137,8 @@ export class UsersService {
       this.assertManageable(auth, user);
     }
     const changes: Partial<User> = { updatedAt: new Date() };
-    if (input.name !== undefined) changes.name = input.name.trim();
+    // null clears the name (JSON Merge Patch): stored as the empty name a user created without one has.
+    if (input.name !== undefined) changes.name = input.name?.trim() ?? '';
     if (input.status !== undefined) changes.status = input.status;
     await this.users.update({ id }, changes);
     if (input.status === 'disabled' && user.status !== 'disabled') {

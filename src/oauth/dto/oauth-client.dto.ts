@@ -13,6 +13,7 @@ import {
   Matches,
   MaxLength,
 } from 'class-validator';
+import { AbsentOrValue, Nullable } from '../../common/decorators/presence.decorators';
 import {
   OAUTH_CLIENT_TYPES,
   OAUTH_GRANT_TYPES,
@@ -52,14 +53,13 @@ export class CreateOAuthClientDto {
   @MaxLength(MAX_URI_LENGTH, { each: true })
   redirectUris!: string[];
 
-  @ApiPropertyOptional({ type: [String], maxItems: MAX_URIS })
-  @IsOptional()
+  @Nullable({ type: [String], maxItems: MAX_URIS })
   @IsArray()
   @ArrayMaxSize(MAX_URIS)
   @ArrayUnique()
   @IsString({ each: true })
   @MaxLength(MAX_URI_LENGTH, { each: true })
-  postLogoutRedirectUris?: string[];
+  postLogoutRedirectUris?: string[] | null;
 
   @ApiProperty({ enum: OAUTH_GRANT_TYPES, isArray: true })
   @IsArray()
@@ -77,34 +77,34 @@ export class CreateOAuthClientDto {
   @IsIn(OAUTH_SCOPES, { each: true })
   scopes!: string[];
 
-  @ApiPropertyOptional({
+  @Nullable({
     type: [String],
     format: 'uuid',
     description: "Roles of the tenant: the client's own permissions for client_credentials",
   })
-  @IsOptional()
   @IsArray()
   @ArrayMaxSize(MAX_ROLES)
   @ArrayUnique()
   @IsUUID('all', { each: true })
-  roleIds?: string[];
+  roleIds?: string[] | null;
 
-  @ApiPropertyOptional({ description: 'Skip the consent page (first-party applications)' })
-  @IsOptional()
+  @AbsentOrValue({ description: 'Skip the consent page (first-party applications)' })
   @IsBoolean()
   skipConsent?: boolean;
 }
 
+/**
+ * JSON Merge Patch: absent keeps a field, lists given replace the stored ones, `null` clears
+ * `postLogoutRedirectUris` and `roleIds` and is refused for the rest.
+ */
 export class UpdateOAuthClientDto {
-  @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
+  @AbsentOrValue({ maxLength: 200 })
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
   name?: string;
 
-  @ApiPropertyOptional({ type: [String], maxItems: MAX_URIS })
-  @IsOptional()
+  @AbsentOrValue({ type: [String], maxItems: MAX_URIS })
   @IsArray()
   @ArrayMaxSize(MAX_URIS)
   @ArrayUnique()
@@ -112,17 +112,15 @@ export class UpdateOAuthClientDto {
   @MaxLength(MAX_URI_LENGTH, { each: true })
   redirectUris?: string[];
 
-  @ApiPropertyOptional({ type: [String], maxItems: MAX_URIS })
-  @IsOptional()
+  @Nullable({ type: [String], maxItems: MAX_URIS, description: 'null clears them' })
   @IsArray()
   @ArrayMaxSize(MAX_URIS)
   @ArrayUnique()
   @IsString({ each: true })
   @MaxLength(MAX_URI_LENGTH, { each: true })
-  postLogoutRedirectUris?: string[];
+  postLogoutRedirectUris?: string[] | null;
 
-  @ApiPropertyOptional({ enum: OAUTH_GRANT_TYPES, isArray: true })
-  @IsOptional()
+  @AbsentOrValue({ enum: OAUTH_GRANT_TYPES, isArray: true })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(OAUTH_GRANT_TYPES.length)
@@ -130,8 +128,7 @@ export class UpdateOAuthClientDto {
   @IsIn(OAUTH_GRANT_TYPES, { each: true })
   grantTypes?: OAuthGrantType[];
 
-  @ApiPropertyOptional({ enum: OAUTH_SCOPES, isArray: true })
-  @IsOptional()
+  @AbsentOrValue({ enum: OAUTH_SCOPES, isArray: true })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(OAUTH_SCOPES.length)
@@ -139,16 +136,14 @@ export class UpdateOAuthClientDto {
   @IsIn(OAUTH_SCOPES, { each: true })
   scopes?: string[];
 
-  @ApiPropertyOptional({ type: [String], format: 'uuid' })
-  @IsOptional()
+  @Nullable({ type: [String], format: 'uuid', description: 'null clears them' })
   @IsArray()
   @ArrayMaxSize(MAX_ROLES)
   @ArrayUnique()
   @IsUUID('all', { each: true })
-  roleIds?: string[];
+  roleIds?: string[] | null;
 
-  @ApiPropertyOptional()
-  @IsOptional()
+  @AbsentOrValue()
   @IsBoolean()
   skipConsent?: boolean;
 }

@@ -1,5 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { AbsentOrValue, Nullable } from '../../common/decorators/presence.decorators';
+import { IsString, MaxLength, MinLength } from 'class-validator';
 
 export class CreateProjectDto {
   @ApiProperty({ example: 'Website relaunch', maxLength: 200 })
@@ -8,26 +9,24 @@ export class CreateProjectDto {
   @MaxLength(200)
   name!: string;
 
-  @ApiPropertyOptional({ maxLength: 2000 })
-  @IsOptional()
+  @Nullable({ type: String, maxLength: 2000 })
   @IsString()
   @MaxLength(2000)
-  description?: string;
+  description?: string | null;
 }
 
+/** JSON Merge Patch: absent keeps a field; `null` clears `description` and is refused for `name`. */
 export class UpdateProjectDto {
-  @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
+  @AbsentOrValue({ maxLength: 200 })
   @IsString()
   @MinLength(1)
   @MaxLength(200)
   name?: string;
 
-  @ApiPropertyOptional({ maxLength: 2000 })
-  @IsOptional()
+  @Nullable({ type: String, maxLength: 2000, description: 'null clears it' })
   @IsString()
   @MaxLength(2000)
-  description?: string;
+  description?: string | null;
 }
 
 export class ProjectDto {

@@ -6,12 +6,12 @@ import {
   IsBoolean,
   IsIn,
   IsObject,
-  IsOptional,
   IsString,
   Matches,
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { AbsentOrValue, Nullable } from '../../common/decorators/presence.decorators';
 import type { RuleConditions } from '../permission-rule';
 import { ACTIONS, type Action } from '../permission-rule';
 
@@ -27,26 +27,23 @@ export class PermissionRuleDto {
   @MaxLength(64)
   subject!: string;
 
-  @ApiPropertyOptional({
+  @AbsentOrValue({
     description: 'Equality conditions on the subject\'s fields; "${user.id}" stands for the caller',
     example: { ownerId: '${user.id}' },
     type: 'object',
     additionalProperties: true,
   })
-  @IsOptional()
   @IsObject()
   conditions?: RuleConditions;
 
-  @ApiPropertyOptional({ type: [String], example: ['name'] })
-  @IsOptional()
+  @AbsentOrValue({ type: [String], example: ['name'] })
   @IsArray()
   @ArrayMaxSize(50)
   @IsString({ each: true })
   @MaxLength(64, { each: true })
   fields?: string[];
 
-  @ApiPropertyOptional({ description: 'A restriction ("cannot") rather than a grant' })
-  @IsOptional()
+  @AbsentOrValue({ description: 'A restriction ("cannot") rather than a grant' })
   @IsBoolean()
   inverted?: boolean;
 }
@@ -57,11 +54,10 @@ export class CreateRoleDto {
   @Matches(ROLE_NAME_PATTERN, { message: 'must match ^[a-z][a-z0-9_-]{1,63}$' })
   name!: string;
 
-  @ApiPropertyOptional({ maxLength: 500 })
-  @IsOptional()
+  @Nullable({ type: String, maxLength: 500 })
   @IsString()
   @MaxLength(500)
-  description?: string;
+  description?: string | null;
 
   @ApiProperty({ type: [PermissionRuleDto] })
   @IsArray()
@@ -71,15 +67,14 @@ export class CreateRoleDto {
   permissions!: PermissionRuleDto[];
 }
 
+/** JSON Merge Patch: absent keeps a field; `null` clears `description`; `permissions` replaces. */
 export class UpdateRoleDto {
-  @ApiPropertyOptional({ maxLength: 500 })
-  @IsOptional()
+  @Nullable({ type: String, maxLength: 500, description: 'null clears it' })
   @IsString()
   @MaxLength(500)
-  description?: string;
+  description?: string | null;
 
-  @ApiPropertyOptional({ type: [PermissionRuleDto] })
-  @IsOptional()
+  @AbsentOrValue({ type: [PermissionRuleDto], description: 'Replaces the rules; [] for none' })
   @IsArray()
   @ArrayMaxSize(100)
   @ValidateNested({ each: true })

@@ -1,15 +1,15 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
   IsNotEmpty,
-  IsOptional,
   IsString,
   Matches,
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { AbsentOrValue, Nullable } from '../../common/decorators/presence.decorators';
 import { UUID_PATTERN } from '../../common/pipes/parse-uuid.pipe';
 
 const CERTIFICATE_MAX = 16_384;
@@ -17,48 +17,43 @@ const CERTIFICATE_MAX = 16_384;
 // The per-protocol settings and the attribute mapping of a connection, as an admin sends them.
 
 export class SamlSettingsDto {
-  @ApiPropertyOptional({ example: 'https://idp.example.com/saml', maxLength: 1024 })
-  @IsOptional()
+  @AbsentOrValue({ example: 'https://idp.example.com/saml', maxLength: 1024 })
   @IsString()
   @IsNotEmpty()
   @MaxLength(1024)
   idpEntityId?: string;
 
-  @ApiPropertyOptional({
+  @AbsentOrValue({
     example: 'https://idp.example.com/saml/sso',
     description: 'Single sign-on URL of the IdP for the HTTP-Redirect binding (https)',
   })
-  @IsOptional()
   @IsString()
   @IsNotEmpty()
   @MaxLength(2048)
   ssoUrl?: string;
 
-  @ApiPropertyOptional({
+  @AbsentOrValue({
     description: 'The IdP signing certificate (PEM or base64 DER, RSA ≥ 2048)',
   })
-  @IsOptional()
   @IsString()
   @IsNotEmpty()
   @MaxLength(CERTIFICATE_MAX)
   certificate?: string;
 
-  @ApiPropertyOptional({
+  @Nullable({
     type: [String],
-    description: 'Further accepted signing certificates (rollover), at most 4',
+    description: 'Further accepted signing certificates (rollover), at most 4; null: none',
   })
-  @IsOptional()
   @IsArray()
   @ArrayMaxSize(4)
   @IsString({ each: true })
   @MaxLength(CERTIFICATE_MAX, { each: true })
-  additionalCertificates?: string[];
+  additionalCertificates?: string[] | null;
 
-  @ApiPropertyOptional({
+  @AbsentOrValue({
     description:
       'IdP metadata XML instead of the fields above: entity ID, HTTP-Redirect SSO URL and signing certificates are read from it',
   })
-  @IsOptional()
   @IsString()
   @IsNotEmpty()
   @MaxLength(90_000)
@@ -66,34 +61,34 @@ export class SamlSettingsDto {
 }
 
 export class OidcSettingsDto {
-  @ApiPropertyOptional({ example: 'https://login.example.com', description: 'Issuer (https)' })
-  @IsOptional()
+  @AbsentOrValue({ example: 'https://login.example.com', description: 'Issuer (https)' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(2048)
   issuer?: string;
 
-  @ApiPropertyOptional({ maxLength: 255 })
-  @IsOptional()
+  @AbsentOrValue({ maxLength: 255 })
   @IsString()
   @IsNotEmpty()
   @MaxLength(255)
   clientId?: string;
 
-  @ApiPropertyOptional({ description: 'Stored encrypted; never returned', writeOnly: true })
-  @IsOptional()
+  @AbsentOrValue({ description: 'Stored encrypted; never returned', writeOnly: true })
   @IsString()
   @IsNotEmpty()
   @MaxLength(1024)
   clientSecret?: string;
 
-  @ApiPropertyOptional({ type: [String], example: ['openid', 'email', 'profile'] })
-  @IsOptional()
+  @Nullable({
+    type: [String],
+    example: ['openid', 'email', 'profile'],
+    description: 'null: the default, openid email profile',
+  })
   @IsArray()
   @ArrayMaxSize(20)
   @IsString({ each: true })
   @Matches(/^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/, { each: true, message: 'must be scope tokens' })
-  scopes?: string[];
+  scopes?: string[] | null;
 }
 
 export class GroupRolesDto {
@@ -110,34 +105,39 @@ export class GroupRolesDto {
   roleIds!: string[];
 }
 
-/** Optional: where email, name and groups come from, and the roles groups bring at JIT. */
+/** Optional, merged into the stored mapping on update: where email, name and groups come from, and the roles groups bring at JIT. */
 export class AttributeMappingDto {
-  @ApiPropertyOptional({ description: 'SAML attribute name or OIDC claim holding the email' })
-  @IsOptional()
+  @Nullable({
+    type: String,
+    description: 'SAML attribute name or OIDC claim holding the email; null: the default',
+  })
   @IsString()
   @IsNotEmpty()
   @MaxLength(256)
-  email?: string;
+  email?: string | null;
 
-  @ApiPropertyOptional({ description: 'SAML attribute name or OIDC claim holding the name' })
-  @IsOptional()
+  @Nullable({
+    type: String,
+    description: 'SAML attribute name or OIDC claim holding the name; null: the default',
+  })
   @IsString()
   @IsNotEmpty()
   @MaxLength(256)
-  name?: string;
+  name?: string | null;
 
-  @ApiPropertyOptional({ description: 'SAML attribute name or OIDC claim holding the groups' })
-  @IsOptional()
+  @Nullable({
+    type: String,
+    description: 'SAML attribute name or OIDC claim holding the groups; null: the default',
+  })
   @IsString()
   @IsNotEmpty()
   @MaxLength(256)
-  groups?: string;
+  groups?: string | null;
 
-  @ApiPropertyOptional({ type: [GroupRolesDto] })
-  @IsOptional()
+  @Nullable({ type: [GroupRolesDto], description: 'Replaces the list; null clears it' })
   @IsArray()
   @ArrayMaxSize(50)
   @ValidateNested({ each: true })
   @Type(() => GroupRolesDto)
-  groupRoles?: GroupRolesDto[];
+  groupRoles?: GroupRolesDto[] | null;
 }

@@ -6,6 +6,7 @@ import {
   IsBoolean,
   IsIn,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -13,6 +14,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { SSO_CONNECTION_TYPES, type SsoConnectionType } from '../entities/sso-connection.entity';
+import { AbsentOrValue, Nullable } from '../../common/decorators/presence.decorators';
 import { UUID_PATTERN } from '../../common/pipes/parse-uuid.pipe';
 import {
   AttributeMappingDto,
@@ -42,41 +44,38 @@ class ConnectionFieldsDto {
   @MaxLength(253, { each: true })
   domains!: string[];
 
-  @ApiPropertyOptional({ description: 'Create unknown users at their first login (default false)' })
-  @IsOptional()
+  @AbsentOrValue({ description: 'Create unknown users at their first login (default false)' })
   @IsBoolean()
   jitProvisioning?: boolean;
 
-  @ApiPropertyOptional({ description: IDP_ENFORCES_MFA })
-  @IsOptional()
+  @AbsentOrValue({ description: IDP_ENFORCES_MFA })
   @IsBoolean()
   idpEnforcesMfa?: boolean;
 
-  @ApiPropertyOptional({
+  @Nullable({
     type: [String],
     format: 'uuid',
     description: "Roles of JIT-provisioned users (default: the tenant's member role)",
   })
-  @IsOptional()
   @IsArray()
   @ArrayMaxSize(20)
   @Matches(UUID_PATTERN, { each: true, message: 'must contain role ids' })
-  defaultRoleIds?: string[];
+  defaultRoleIds?: string[] | null;
 
-  @ApiPropertyOptional({ type: AttributeMappingDto })
-  @IsOptional()
+  @Nullable({ type: AttributeMappingDto })
+  @IsObject()
   @ValidateNested()
   @Type(() => AttributeMappingDto)
-  attributeMapping?: AttributeMappingDto;
+  attributeMapping?: AttributeMappingDto | null;
 
-  @ApiPropertyOptional({ type: SamlSettingsDto })
-  @IsOptional()
+  @AbsentOrValue({ type: SamlSettingsDto })
+  @IsObject()
   @ValidateNested()
   @Type(() => SamlSettingsDto)
   saml?: SamlSettingsDto;
 
-  @ApiPropertyOptional({ type: OidcSettingsDto })
-  @IsOptional()
+  @AbsentOrValue({ type: OidcSettingsDto })
+  @IsObject()
   @ValidateNested()
   @Type(() => OidcSettingsDto)
   oidc?: OidcSettingsDto;
@@ -88,54 +87,60 @@ export class CreateSsoConnectionDto extends ConnectionFieldsDto {
   type!: SsoConnectionType;
 }
 
-/** Every field optional; the type never changes. `saml`/`oidc` fields given replace the stored ones. */
+/**
+ * JSON Merge Patch: absent keeps a field; the type never changes. `saml`, `oidc` and
+ * `attributeMapping` merge into the stored ones; lists replace; `null` clears `defaultRoleIds`
+ * (back to the member role) and `attributeMapping`, and is refused for the rest.
+ */
 export class UpdateSsoConnectionDto {
-  @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
+  @AbsentOrValue({ maxLength: 200 })
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
   name?: string;
 
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
+  @AbsentOrValue({ type: [String] })
   @IsArray()
   @ArrayMaxSize(50)
   @IsString({ each: true })
   @MaxLength(253, { each: true })
   domains?: string[];
 
-  @ApiPropertyOptional()
-  @IsOptional()
+  @AbsentOrValue()
   @IsBoolean()
   jitProvisioning?: boolean;
 
-  @ApiPropertyOptional({ description: IDP_ENFORCES_MFA })
-  @IsOptional()
+  @AbsentOrValue({ description: IDP_ENFORCES_MFA })
   @IsBoolean()
   idpEnforcesMfa?: boolean;
 
-  @ApiPropertyOptional({ type: [String], format: 'uuid' })
-  @IsOptional()
+  @Nullable({
+    type: [String],
+    format: 'uuid',
+    description: "null: the tenant's member role (the default)",
+  })
   @IsArray()
   @ArrayMaxSize(20)
   @Matches(UUID_PATTERN, { each: true, message: 'must contain role ids' })
-  defaultRoleIds?: string[];
+  defaultRoleIds?: string[] | null;
 
-  @ApiPropertyOptional({ type: AttributeMappingDto })
-  @IsOptional()
+  @Nullable({
+    type: AttributeMappingDto,
+    description: 'Merged into the stored one; null clears it',
+  })
+  @IsObject()
   @ValidateNested()
   @Type(() => AttributeMappingDto)
-  attributeMapping?: AttributeMappingDto;
+  attributeMapping?: AttributeMappingDto | null;
 
-  @ApiPropertyOptional({ type: SamlSettingsDto })
-  @IsOptional()
+  @AbsentOrValue({ type: SamlSettingsDto })
+  @IsObject()
   @ValidateNested()
   @Type(() => SamlSettingsDto)
   saml?: SamlSettingsDto;
 
-  @ApiPropertyOptional({ type: OidcSettingsDto })
-  @IsOptional()
+  @AbsentOrValue({ type: OidcSettingsDto })
+  @IsObject()
   @ValidateNested()
   @Type(() => OidcSettingsDto)
   oidc?: OidcSettingsDto;

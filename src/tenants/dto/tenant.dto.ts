@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -7,13 +7,13 @@ import {
   IsEmail,
   IsIn,
   IsObject,
-  IsOptional,
   IsString,
   Matches,
   MaxLength,
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { AbsentOrValue, Nullable } from '../../common/decorators/presence.decorators';
 import { TENANT_SLUG_PATTERN } from '../../auth/dto/auth.dto';
 import { UserDto } from '../../users/dto/user.dto';
 import { MAX_REDIRECT_URI_LENGTH, MAX_TENANT_REDIRECTS } from '../app-redirect';
@@ -87,16 +87,14 @@ export class NewOwnerDto {
   @MaxLength(254)
   email!: string;
 
-  @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
+  @Nullable({ type: String, maxLength: 200 })
   @IsString()
   @MaxLength(200)
-  name?: string;
+  name?: string | null;
 
-  @ApiPropertyOptional({
+  @AbsentOrValue({
     description: 'Without one, the owner is mailed a link to set it (valid 7 days)',
   })
-  @IsOptional()
   @IsString()
   @MaxLength(1024)
   password?: string;
@@ -114,8 +112,7 @@ export class CreateTenantDto {
   @MaxLength(200)
   name!: string;
 
-  @ApiPropertyOptional({ enum: TENANT_PLANS, default: 'free' })
-  @IsOptional()
+  @AbsentOrValue({ enum: TENANT_PLANS, default: 'free' })
   @IsIn(TENANT_PLANS)
   plan?: TenantPlan;
 
@@ -134,64 +131,59 @@ export class CreatedTenantDto {
   owner!: UserDto;
 }
 
+/** JSON Merge Patch: absent keeps a field; none of these can be cleared, so `null` is refused. */
 export class UpdateTenantDto {
-  @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
+  @AbsentOrValue({ maxLength: 200 })
   @IsString()
   @MinLength(1)
   @MaxLength(200)
   name?: string;
 
-  @ApiPropertyOptional({ enum: TENANT_PLANS })
-  @IsOptional()
+  @AbsentOrValue({ enum: TENANT_PLANS })
   @IsIn(TENANT_PLANS)
   plan?: TenantPlan;
 
-  @ApiPropertyOptional({
+  @AbsentOrValue({
     enum: TENANT_STATUSES,
     description: 'suspended: its users can neither log in nor use tokens',
   })
-  @IsOptional()
   @IsIn(TENANT_STATUSES)
   status?: TenantStatus;
 }
 
+/** Merged into the stored settings: an absent setting keeps its value. */
 export class UpdateTenantSettingsDto {
-  @ApiPropertyOptional()
-  @IsOptional()
+  @AbsentOrValue()
   @IsBoolean()
   allowSignup?: boolean;
 
-  @ApiPropertyOptional()
-  @IsOptional()
+  @AbsentOrValue()
   @IsBoolean()
   requireEmailVerification?: boolean;
 
-  @ApiPropertyOptional()
-  @IsOptional()
+  @AbsentOrValue()
   @IsBoolean()
   requireMfaForAdmins?: boolean;
 
-  @ApiPropertyOptional({ type: [String], description: 'Names of configured providers' })
-  @IsOptional()
+  @Nullable({
+    type: [String],
+    description: 'Names of configured providers; null: every configured provider (the default)',
+  })
   @IsArray()
   @ArrayMaxSize(50)
   @IsString({ each: true })
   @MaxLength(32, { each: true })
-  socialProviders?: string[];
+  socialProviders?: string[] | null;
 
-  @ApiPropertyOptional()
-  @IsOptional()
+  @AbsentOrValue()
   @IsBoolean()
   ssoRequired?: boolean;
 
-  @ApiPropertyOptional({
+  @Nullable({
     type: [String],
-    nullable: true,
     maxItems: MAX_TENANT_REDIRECTS,
     description: `${REDIRECT_ALLOWLIST_DESCRIPTION}; null clears it`,
   })
-  @IsOptional()
   @IsArray()
   @ArrayMaxSize(MAX_TENANT_REDIRECTS)
   @IsString({ each: true })
@@ -199,16 +191,18 @@ export class UpdateTenantSettingsDto {
   redirectAllowlist?: string[] | null;
 }
 
+/** JSON Merge Patch: absent keeps a field, `settings` merges, `null` on `name` is refused. */
 export class UpdateCurrentTenantDto {
-  @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
+  @AbsentOrValue({ maxLength: 200 })
   @IsString()
   @MinLength(1)
   @MaxLength(200)
   name?: string;
 
-  @ApiPropertyOptional({ type: UpdateTenantSettingsDto })
-  @IsOptional()
+  @AbsentOrValue({
+    type: UpdateTenantSettingsDto,
+    description: 'Merged into the stored settings; null for one of them clears it where allowed',
+  })
   @IsObject()
   @ValidateNested()
   @Type(() => UpdateTenantSettingsDto)

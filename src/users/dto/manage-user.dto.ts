@@ -9,6 +9,7 @@ import {
   IsUUID,
   MaxLength,
 } from 'class-validator';
+import { AbsentOrValue, Nullable } from '../../common/decorators/presence.decorators';
 import { PageQueryDto } from '../../common/pagination/pagination';
 import { USER_STATUSES, type UserStatus } from '../entities/user.entity';
 
@@ -26,40 +27,36 @@ export class CreateUserDto {
   @MaxLength(254)
   email!: string;
 
-  @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
+  @Nullable({ type: String, maxLength: 200 })
   @IsString()
   @MaxLength(200)
-  name?: string;
+  name?: string | null;
 
-  @ApiPropertyOptional({
+  @AbsentOrValue({
     description: 'Without a password, the user is mailed a link to set one (valid 7 days)',
   })
-  @IsOptional()
   @IsString()
   @MaxLength(1024)
   password?: string;
 
-  @ApiPropertyOptional({ type: [String], format: 'uuid', description: 'Default: the member role' })
-  @IsOptional()
+  @AbsentOrValue({ type: [String], format: 'uuid', description: 'Default: the member role' })
   @IsArray()
   @ArrayMaxSize(50)
   @IsUUID('all', { each: true })
   roleIds?: string[];
 }
 
+/** JSON Merge Patch: absent keeps a field; `null` clears `name` and is refused for `status`. */
 export class UpdateUserDto {
-  @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
+  @Nullable({ type: String, maxLength: 200, description: 'null clears it' })
   @IsString()
   @MaxLength(200)
-  name?: string;
+  name?: string | null;
 
-  @ApiPropertyOptional({
+  @AbsentOrValue({
     enum: USER_STATUSES,
     description: 'Needs the update permission on the status field',
   })
-  @IsOptional()
   @IsIn(USER_STATUSES)
   status?: UserStatus;
 }
