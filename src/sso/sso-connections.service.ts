@@ -172,7 +172,7 @@ export class SsoConnectionsService {
       // null returns to the member role, as a new connection has.
       defaultRoleIds:
         input.defaultRoleIds === null
-          ? await this.settings.memberRoleIds(auth.tenant.id)
+          ? await this.settings.memberRoleIds()
           : input.defaultRoleIds
             ? [...new Set(input.defaultRoleIds)]
             : connection.defaultRoleIds,
