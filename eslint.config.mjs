@@ -55,11 +55,7 @@ const TENANT_SCOPE_PENDING = [
   'src/oauth/grants/oauth-grants.service.ts',
   'src/oauth/oauth-consent.service.ts',
   'src/oauth/oauth-token-authenticator.service.ts',
-  'src/social/social-accounts.service.ts',
   'src/social/social-login.service.ts',
-  'src/sso/sso-login.service.ts',
-  'src/users/user-accounts.service.ts',
-  'src/users/user-identities.service.ts',
 ];
 
 export default tseslint.config(

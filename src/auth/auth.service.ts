@@ -7,6 +7,7 @@ import { type LoginOutcome, MetricsService } from '../metrics/metrics.service';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-code';
 import type { ClientInfo } from '../common/http/request-context';
+import { TenantScope } from '../common/database/tenant-scope';
 import { TransactionRunner } from '../database/transaction-runner';
 import type { Tenant } from '../tenants/entities/tenant.entity';
 import { TenantDirectory } from '../tenants/tenant-directory.service';
@@ -47,6 +48,7 @@ export class AuthService {
     private readonly policies: LoginPolicies,
     private readonly metrics: MetricsService,
     private readonly credentials: CredentialChanges,
+    private readonly scope: TenantScope,
     @InjectRepository(User) private readonly users: Repository<User>,
   ) {}
 
@@ -59,11 +61,13 @@ export class AuthService {
       });
     }
     const passwordHash = await this.accounts.hashPassword(input.password, input.email);
-    const user = await this.transactions.run((manager) =>
-      this.accounts.create(
-        manager,
-        { tenantId: tenant.id, email: input.email, name: input.name, roleNames: ['member'] },
-        passwordHash,
+    const user = await this.scope.run(tenant.id, () =>
+      this.transactions.run((manager) =>
+        this.accounts.create(
+          manager,
+          { email: input.email, name: input.name, roleNames: ['member'] },
+          passwordHash,
+        ),
       ),
     );
     await this.accounts.announceCreated(user, 'register');
@@ -104,7 +108,9 @@ export class AuthService {
     client: ClientInfo,
   ): Promise<{ user: User; tenant: Tenant; method: SessionMethod }> {
     const tenant = await this.tenants.findBySlug(input.tenant);
-    const user = tenant ? await this.accounts.findForLogin(tenant.id, input.email) : null;
+    const user = tenant
+      ? await this.scope.run(tenant.id, () => this.accounts.findForLogin(input.email))
+      : null;
     const attempt: LoginAttempt = { input, client, tenant, user };
     await this.policies.beforePasswordCheck(attempt);
 

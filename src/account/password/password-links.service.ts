@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../../audit/audit.service';
+import { TenantScope } from '../../common/database/tenant-scope';
 import { MailService } from '../../mail/mail.service';
 import { TenantDirectory } from '../../tenants/tenant-directory.service';
 import { UserAccountsService } from '../../users/user-accounts.service';
@@ -36,6 +37,7 @@ export class PasswordLinksService {
     private readonly mail: MailService,
     private readonly audit: AuditService,
     private readonly tasks: BackgroundTasks,
+    private readonly scope: TenantScope,
   ) {}
 
   /**
@@ -63,7 +65,7 @@ export class PasswordLinksService {
     const tenant = await this.tenants.findBySlug(tenantSlug);
     const user =
       tenant && tenant.status === 'active'
-        ? await this.accounts.findForLogin(tenant.id, email)
+        ? await this.scope.run(tenant.id, () => this.accounts.findForLogin(email))
         : null;
     if (!tenant || !user || user.status !== 'active') {
       this.audit.record({
