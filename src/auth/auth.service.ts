@@ -108,9 +108,18 @@ export class AuthService {
     client: ClientInfo,
   ): Promise<{ user: User; tenant: Tenant; method: SessionMethod }> {
     const tenant = await this.tenants.findBySlug(input.tenant);
-    const user = tenant
-      ? await this.scope.run(tenant.id, () => this.accounts.findForLogin(input.email))
-      : null;
+    // Nobody is signed in yet: the tenant named is the login's.
+    return tenant
+      ? this.scope.run(tenant.id, () => this.checkPassword(input, client, tenant))
+      : this.checkPassword(input, client, null);
+  }
+
+  private async checkPassword(
+    input: LoginDto,
+    client: ClientInfo,
+    tenant: Tenant | null,
+  ): Promise<{ user: User; tenant: Tenant; method: SessionMethod }> {
+    const user = tenant ? await this.accounts.findForLogin(input.email) : null;
     const attempt: LoginAttempt = { input, client, tenant, user };
     await this.policies.beforePasswordCheck(attempt);
 
