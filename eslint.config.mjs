@@ -45,9 +45,6 @@ export const TENANT_SCOPE_RULE = [
 const TENANT_SCOPE_PENDING = [
   'src/account/mfa/mfa-enrollment.service.ts',
   'src/account/mfa/second-factor.service.ts',
-  'src/auth/auth.service.ts',
-  'src/auth/exchange/one-time-code.service.ts',
-  'src/auth/tokens/session.service.ts',
   'src/oauth/grants/oauth-grants.service.ts',
   'src/oauth/oauth-consent.service.ts',
   'src/oauth/oauth-token-authenticator.service.ts',

@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
-import { updateWhere } from '../database/raw-rows';
 import { AuditService } from '../audit/audit.service';
 import { type LoginOutcome, MetricsService } from '../metrics/metrics.service';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-code';
 import type { ClientInfo } from '../common/http/request-context';
 import { TenantScope } from '../common/database/tenant-scope';
+import {
+  InjectTenantRepository,
+  type TenantScopedRepository,
+} from '../common/database/tenant-scoped.repository';
 import { TransactionRunner } from '../database/transaction-runner';
 import type { Tenant } from '../tenants/entities/tenant.entity';
 import { TenantDirectory } from '../tenants/tenant-directory.service';
@@ -49,7 +50,7 @@ export class AuthService {
     private readonly metrics: MetricsService,
     private readonly credentials: CredentialChanges,
     private readonly scope: TenantScope,
-    @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectTenantRepository(User) private readonly users: TenantScopedRepository<User>,
   ) {}
 
   async register(input: RegisterDto, client: ClientInfo): Promise<RegisterResponseDto> {
@@ -159,7 +160,7 @@ export class AuthService {
         { passwordHash: await this.hasher.hash(input.password) },
       );
     }
-    await updateWhere(this.users, { id: user.id }, { lastLoginAt: new Date() });
+    await this.users.update({ id: user.id }, { lastLoginAt: new Date() });
     this.audit.record({
       action: 'auth.login',
       outcome: 'success',
@@ -180,7 +181,9 @@ export class AuthService {
   async logout(refreshToken: string): Promise<void> {
     const session = await this.sessions.findByRefreshToken(refreshToken);
     if (!session) return;
-    if (session.revokedAt === null) await this.sessions.revoke(session.id, 'logout');
+    if (session.revokedAt === null) {
+      await this.scope.run(session.tenantId, () => this.sessions.revoke(session.id, 'logout'));
+    }
     this.audit.record({
       action: 'auth.logout',
       outcome: 'success',
