@@ -45,10 +45,6 @@ export const TENANT_SCOPE_RULE = [
 const TENANT_SCOPE_PENDING = [
   'src/account/mfa/mfa-enrollment.service.ts',
   'src/account/mfa/second-factor.service.ts',
-  'src/oauth/grants/oauth-grants.service.ts',
-  'src/oauth/oauth-consent.service.ts',
-  'src/oauth/oauth-token-authenticator.service.ts',
-  'src/social/social-login.service.ts',
 ];
 
 export default tseslint.config(
