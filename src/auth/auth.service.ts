@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
-import { updateWhere } from '../database/raw-rows';
 import { AuditService } from '../audit/audit.service';
 import { type LoginOutcome, MetricsService } from '../metrics/metrics.service';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-code';
 import type { ClientInfo } from '../common/http/request-context';
+import { TenantScope } from '../common/database/tenant-scope';
+import {
+  InjectTenantRepository,
+  type TenantScopedRepository,
+} from '../common/database/tenant-scoped.repository';
 import { TransactionRunner } from '../database/transaction-runner';
 import type { Tenant } from '../tenants/entities/tenant.entity';
 import { TenantDirectory } from '../tenants/tenant-directory.service';
@@ -47,7 +49,8 @@ export class AuthService {
     private readonly policies: LoginPolicies,
     private readonly metrics: MetricsService,
     private readonly credentials: CredentialChanges,
-    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly scope: TenantScope,
+    @InjectTenantRepository(User) private readonly users: TenantScopedRepository<User>,
   ) {}
 
   async register(input: RegisterDto, client: ClientInfo): Promise<RegisterResponseDto> {
@@ -59,11 +62,13 @@ export class AuthService {
       });
     }
     const passwordHash = await this.accounts.hashPassword(input.password, input.email);
-    const user = await this.transactions.run((manager) =>
-      this.accounts.create(
-        manager,
-        { tenantId: tenant.id, email: input.email, name: input.name, roleNames: ['member'] },
-        passwordHash,
+    const user = await this.scope.run(tenant.id, () =>
+      this.transactions.run((manager) =>
+        this.accounts.create(
+          manager,
+          { email: input.email, name: input.name, roleNames: ['member'] },
+          passwordHash,
+        ),
       ),
     );
     await this.accounts.announceCreated(user, 'register');
@@ -104,7 +109,18 @@ export class AuthService {
     client: ClientInfo,
   ): Promise<{ user: User; tenant: Tenant; method: SessionMethod }> {
     const tenant = await this.tenants.findBySlug(input.tenant);
-    const user = tenant ? await this.accounts.findForLogin(tenant.id, input.email) : null;
+    // Nobody is signed in yet: the tenant named is the login's.
+    return tenant
+      ? this.scope.run(tenant.id, () => this.checkPassword(input, client, tenant))
+      : this.checkPassword(input, client, null);
+  }
+
+  private async checkPassword(
+    input: LoginDto,
+    client: ClientInfo,
+    tenant: Tenant | null,
+  ): Promise<{ user: User; tenant: Tenant; method: SessionMethod }> {
+    const user = tenant ? await this.accounts.findForLogin(input.email) : null;
     const attempt: LoginAttempt = { input, client, tenant, user };
     await this.policies.beforePasswordCheck(attempt);
 
@@ -144,7 +160,7 @@ export class AuthService {
         { passwordHash: await this.hasher.hash(input.password) },
       );
     }
-    await updateWhere(this.users, { id: user.id }, { lastLoginAt: new Date() });
+    await this.users.update({ id: user.id }, { lastLoginAt: new Date() });
     this.audit.record({
       action: 'auth.login',
       outcome: 'success',
@@ -165,7 +181,9 @@ export class AuthService {
   async logout(refreshToken: string): Promise<void> {
     const session = await this.sessions.findByRefreshToken(refreshToken);
     if (!session) return;
-    if (session.revokedAt === null) await this.sessions.revoke(session.id, 'logout');
+    if (session.revokedAt === null) {
+      await this.scope.run(session.tenantId, () => this.sessions.revoke(session.id, 'logout'));
+    }
     this.audit.record({
       action: 'auth.logout',
       outcome: 'success',

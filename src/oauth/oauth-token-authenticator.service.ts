@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { In, type Repository } from 'typeorm';
+import { In } from 'typeorm';
 import type { Principal } from '../auth/principal/principal';
 import {
   PRINCIPAL_CACHE_TTL_MS,
@@ -10,6 +9,11 @@ import {
 } from '../auth/principal/principal.service';
 import type { AccessTokenClaims } from '../auth/tokens/access-token-claims';
 import { InvalidationBus } from '../common/cache/invalidation-bus';
+import { TenantScope } from '../common/database/tenant-scope';
+import {
+  InjectTenantRepository,
+  type TenantScopedRepository,
+} from '../common/database/tenant-scoped.repository';
 import { AppError } from '../common/errors/app-error';
 import { buildAbility, Permissions, scopeRules } from '../roles/ability.factory';
 import { Role } from '../roles/entities/role.entity';
@@ -50,7 +54,8 @@ export class OAuthTokenAuthenticator {
     private readonly store: OidcArtifactStore,
     private readonly principals: PrincipalService,
     private readonly tenants: TenantDirectory,
-    @InjectRepository(Role) private readonly roles: Repository<Role>,
+    private readonly scope: TenantScope,
+    @InjectTenantRepository(Role) private readonly roles: TenantScopedRepository<Role>,
     bus: InvalidationBus,
   ) {
     bus.on('oauth-grant', (grantId) => {
@@ -108,9 +113,12 @@ export class OAuthTokenAuthenticator {
     if (cached) return cached;
     const tenant = await this.tenants.findById(client.tenantId);
     if (!tenant || tenant.status !== 'active') throw AppError.invalidToken(INVALID);
+    // No principal yet (this is where it comes from): the tenant is the token's client's.
     const roles =
       client.roleIds.length > 0
-        ? await this.roles.find({ where: { id: In(client.roleIds), tenantId: tenant.id } })
+        ? await this.scope.run(tenant.id, () =>
+            this.roles.find({ where: { id: In(client.roleIds) } }),
+          )
         : [];
     roles.sort((a, b) => a.name.localeCompare(b.name));
     // The scopes bound what the client may grant as well as what it may do.

@@ -32,7 +32,7 @@ export class IdentitiesService {
 
   async list(auth: Principal): Promise<IdentityListDto> {
     const { userId } = requireAccountHolder(auth);
-    const rows = await this.identities.listOfUser(auth.tenant.id, userId);
+    const rows = await this.identities.listOfUser(userId);
     return { items: rows.map((row) => IdentityDto.from(row)), nextCursor: null };
   }
 

@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, QueryFailedError, type Repository } from 'typeorm';
+import { IsNull, QueryFailedError } from 'typeorm';
+import { TenantScope } from '../common/database/tenant-scope';
+import {
+  InjectTenantRepository,
+  type TenantScopedRepository,
+} from '../common/database/tenant-scoped.repository';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-code';
 import { TransactionRunner } from '../database/transaction-runner';
@@ -36,10 +40,20 @@ export class SocialAccountsService {
     private readonly accounts: UserAccountsService,
     private readonly identities: UserIdentitiesService,
     private readonly transactions: TransactionRunner,
-    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly scope: TenantScope,
+    @InjectTenantRepository(User) private readonly users: TenantScopedRepository<User>,
   ) {}
 
-  async signIn(tenant: Tenant, provider: string, profile: ProviderProfile): Promise<SocialSignIn> {
+  /** In the tenant's scope: the callback resolved the tenant, and nobody is signed in yet. */
+  signIn(tenant: Tenant, provider: string, profile: ProviderProfile): Promise<SocialSignIn> {
+    return this.scope.run(tenant.id, () => this.signInInScope(tenant, provider, profile));
+  }
+
+  private async signInInScope(
+    tenant: Tenant,
+    provider: string,
+    profile: ProviderProfile,
+  ): Promise<SocialSignIn> {
     try {
       return await this.resolve(tenant, provider, profile);
     } catch (error) {
@@ -54,22 +68,20 @@ export class SocialAccountsService {
     provider: string,
     profile: ProviderProfile,
   ): Promise<SocialSignIn> {
-    const identity = await this.identities.find(tenant.id, provider, profile.subject);
+    const identity = await this.identities.find(provider, profile.subject);
     if (identity) {
-      const user = await this.users.findOne({
-        where: { id: identity.userId, tenantId: tenant.id, deletedAt: IsNull() },
-      });
+      const user = await this.users.findOne({ id: identity.userId, deletedAt: IsNull() });
       if (user) {
         assertActive(user);
         await this.identities.touch(identity.id, profile.email ?? identity.email);
         return { user, outcome: 'identity', identityId: identity.id };
       }
       // Its account was deleted: the identity opens nothing any more and may link afresh.
-      await this.identities.unlink(tenant.id, identity.userId, identity.id);
+      await this.identities.unlink(identity.userId, identity.id);
     }
 
     if (profile.email === null) throw new SocialLoginFailure('email_required', 'email_missing');
-    const existing = await this.accounts.findForLogin(tenant.id, profile.email);
+    const existing = await this.accounts.findForLogin(profile.email);
     if (existing) {
       if (!profile.emailVerified) {
         throw new SocialLoginFailure('account_exists', 'email_not_verified', {
@@ -86,7 +98,6 @@ export class SocialAccountsService {
       assertActive(existing);
       const linked = await this.transactions.run((manager) =>
         this.identities.link(manager, {
-          tenantId: tenant.id,
           userId: existing.id,
           provider,
           subject: profile.subject,
@@ -111,7 +122,6 @@ export class SocialAccountsService {
       const created = await this.accounts.create(
         manager,
         {
-          tenantId: tenant.id,
           email,
           name: profile.name ?? undefined,
           emailVerified: profile.emailVerified,
@@ -120,7 +130,6 @@ export class SocialAccountsService {
         null,
       );
       const link = await this.identities.link(manager, {
-        tenantId: tenant.id,
         userId: created.id,
         provider,
         subject: profile.subject,

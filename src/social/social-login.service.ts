@@ -1,9 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import * as client from 'openid-client';
-import type { Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { OneTimeCodeService } from '../auth/exchange/one-time-code.service';
+import { TenantScope } from '../common/database/tenant-scope';
+import {
+  InjectTenantRepository,
+  type TenantScopedRepository,
+} from '../common/database/tenant-scoped.repository';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-code';
 import { AppConfig } from '../config/app-config';
@@ -54,7 +57,8 @@ export class SocialLoginService {
     private readonly accounts: SocialAccountsService,
     private readonly codes: OneTimeCodeService,
     private readonly audit: AuditService,
-    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly scope: TenantScope,
+    @InjectTenantRepository(User) private readonly users: TenantScopedRepository<User>,
   ) {}
 
   /**
@@ -135,9 +139,10 @@ export class SocialLoginService {
 
     try {
       const { tenant, user, outcome, identityId } = await this.finish(input, params, flow, state);
-      await this.users.update({ id: user.id }, { lastLoginAt: new Date() });
-      const code = await this.codes.issue(user, 'social', {
-        codeChallenge: flow.codeChallenge ?? undefined,
+      // Nobody is signed in yet: the login is in the tenant its state named.
+      const code = await this.scope.run(tenant.id, async () => {
+        await this.users.update({ id: user.id }, { lastLoginAt: new Date() });
+        return this.codes.issue(user, 'social', { codeChallenge: flow.codeChallenge ?? undefined });
       });
       this.audit.record({
         action: 'auth.social.login',

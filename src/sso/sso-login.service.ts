@@ -1,11 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { In, IsNull, QueryFailedError, type Repository } from 'typeorm';
+import { In, IsNull, QueryFailedError } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import {
   type OneTimeCodeOptions,
   OneTimeCodeService,
 } from '../auth/exchange/one-time-code.service';
+import { TenantScope } from '../common/database/tenant-scope';
+import {
+  InjectTenantRepository,
+  type TenantScopedRepository,
+} from '../common/database/tenant-scoped.repository';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-code';
 import { TransactionRunner } from '../database/transaction-runner';
@@ -43,10 +47,9 @@ const MAX_SUBJECT_LENGTH = 255;
 /**
  * The end of every SSO login, whatever the protocol: find the user by the connection's subject,
  * else link the account with the asserted email in the connection's tenant (only a verified
- * account; audited and mailed to its holder), else create it
- * (JIT); refuse disabled users and suspended tenants; issue the one-time code for the app's
- * redirect URI. A connection only ever signs users into its own tenant: every lookup and every
- * account it creates carries `connection.tenantId`.
+ * account; audited and mailed to its holder), else create it (JIT); refuse disabled users and
+ * suspended tenants; issue the one-time code for the app's redirect URI. A connection only ever
+ * signs users into its own tenant: the login runs in the scope of `connection.tenantId`.
  */
 @Injectable()
 export class SsoLoginService {
@@ -60,8 +63,9 @@ export class SsoLoginService {
     private readonly codes: OneTimeCodeService,
     private readonly transactions: TransactionRunner,
     private readonly audit: AuditService,
-    @InjectRepository(User) private readonly users: Repository<User>,
-    @InjectRepository(Role) private readonly roles: Repository<Role>,
+    private readonly scope: TenantScope,
+    @InjectTenantRepository(User) private readonly users: TenantScopedRepository<User>,
+    @InjectTenantRepository(Role) private readonly roles: TenantScopedRepository<Role>,
   ) {}
 
   /**
@@ -120,59 +124,62 @@ export class SsoLoginService {
   }
 
   /** Signs the asserted user in; answers where to send the browser (`redirect_uri?code=`). */
-  async complete(
+  complete(
     connection: LoadedConnection,
     asserted: AssertedIdentity,
     redirectUri: string,
     options: OneTimeCodeOptions = {},
   ): Promise<string> {
-    let result: { user: User; identityId: string | null; provisioned: boolean; linked: boolean };
-    try {
-      result = await this.resolveUser(connection, asserted);
-    } catch (error) {
-      if (error instanceof SsoAccountExists) {
-        this.recordRefusal(connection, error);
-        return redirectWith(redirectUri, { error: 'account_exists' });
+    // Nobody is signed in yet: the connection's tenant is the login's.
+    return this.scope.run(connection.tenantId, async () => {
+      let result: { user: User; identityId: string | null; provisioned: boolean; linked: boolean };
+      try {
+        result = await this.resolveUser(connection, asserted);
+      } catch (error) {
+        if (error instanceof SsoAccountExists) {
+          this.recordRefusal(connection, error);
+          return redirectWith(redirectUri, { error: 'account_exists' });
+        }
+        if (error instanceof SsoRefusal) throw this.refusal(connection, error);
+        throw error;
       }
-      if (error instanceof SsoRefusal) throw this.refusal(connection, error);
-      throw error;
-    }
-    const { user } = result;
-    if (result.identityId) await this.identities.touch(result.identityId, asserted.email);
-    await this.users.update({ id: user.id }, { lastLoginAt: new Date() });
-    if (result.provisioned) await this.accounts.announceCreated(user, 'sso');
-    if (result.linked && result.identityId) {
-      await this.identities.announceLinked(user, {
-        identityId: result.identityId,
-        provider: providerOf(connection.id),
-        method: 'sso',
-        label: connection.name,
-        linkedAt: new Date(),
-      });
-    }
-    // The account's MFA is met by the IdP only where an owner vouched for the IdP's MFA and its
-    // signed answer shows it (review F2); otherwise the exchange asks for the user's own factor.
-    const idpMfa = connection.idpEnforcesMfa && asserted.mfa;
-    const code = await this.codes.issue(user, 'sso', {
-      ...options,
-      connectionId: connection.id,
-      idpMfa,
-    });
-    this.audit.record({
-      action: 'auth.sso.login',
-      outcome: 'success',
-      tenantId: connection.tenantId,
-      actor: { type: 'user', id: user.id },
-      target: { type: 'user', id: user.id },
-      metadata: {
+      const { user } = result;
+      if (result.identityId) await this.identities.touch(result.identityId, asserted.email);
+      await this.users.update({ id: user.id }, { lastLoginAt: new Date() });
+      if (result.provisioned) await this.accounts.announceCreated(user, 'sso');
+      if (result.linked && result.identityId) {
+        await this.identities.announceLinked(user, {
+          identityId: result.identityId,
+          provider: providerOf(connection.id),
+          method: 'sso',
+          label: connection.name,
+          linkedAt: new Date(),
+        });
+      }
+      // The account's MFA is met by the IdP only where an owner vouched for the IdP's MFA and its
+      // signed answer shows it (review F2); otherwise the exchange asks for the user's own factor.
+      const idpMfa = connection.idpEnforcesMfa && asserted.mfa;
+      const code = await this.codes.issue(user, 'sso', {
+        ...options,
         connectionId: connection.id,
-        protocol: connection.type,
-        provisioned: result.provisioned,
-        linked: result.linked,
         idpMfa,
-      },
+      });
+      this.audit.record({
+        action: 'auth.sso.login',
+        outcome: 'success',
+        tenantId: connection.tenantId,
+        actor: { type: 'user', id: user.id },
+        target: { type: 'user', id: user.id },
+        metadata: {
+          connectionId: connection.id,
+          protocol: connection.type,
+          provisioned: result.provisioned,
+          linked: result.linked,
+          idpMfa,
+        },
+      });
+      return redirectWith(redirectUri, { code });
     });
-    return redirectWith(redirectUri, { code });
   }
 
   private async resolveUser(
@@ -186,17 +193,15 @@ export class SsoLoginService {
     }
     const provider = providerOf(connection.id);
 
-    const identity = await this.identities.find(tenant.id, provider, asserted.subject);
+    const identity = await this.identities.find(provider, asserted.subject);
     if (identity) {
-      const user = await this.users.findOne({
-        where: { id: identity.userId, tenantId: tenant.id, deletedAt: IsNull() },
-      });
+      const user = await this.users.findOne({ id: identity.userId, deletedAt: IsNull() });
       if (user) {
         assertActive(user);
         return { user, identityId: identity.id, provisioned: false, linked: false };
       }
       // The account was deleted; its link goes, and this login proceeds as a first one.
-      await this.identities.unlink(tenant.id, identity.userId, identity.id);
+      await this.identities.unlink(identity.userId, identity.id);
     }
 
     const email = asserted.email;
@@ -208,7 +213,7 @@ export class SsoLoginService {
       throw new SsoRefusal('email_domain_not_allowed');
     }
 
-    const existing = await this.accounts.findForLogin(tenant.id, email);
+    const existing = await this.accounts.findForLogin(email);
     if (existing) {
       if (!asserted.emailVerified)
         throw new SsoRefusal('email_not_verified', 'email_not_verified', existing.id);
@@ -219,7 +224,6 @@ export class SsoLoginService {
       const linked = await this.linkOrRefuse(() =>
         this.transactions.run((manager) =>
           this.identities.link(manager, {
-            tenantId: tenant.id,
             userId: existing.id,
             provider,
             subject: asserted.subject,
@@ -237,7 +241,6 @@ export class SsoLoginService {
         const created = await this.accounts.create(
           manager,
           {
-            tenantId: tenant.id,
             email,
             name: asserted.name?.slice(0, 200) ?? undefined,
             emailVerified: asserted.emailVerified,
@@ -246,7 +249,6 @@ export class SsoLoginService {
           null,
         );
         await this.identities.link(manager, {
-          tenantId: tenant.id,
           userId: created.id,
           provider,
           subject: asserted.subject,
@@ -271,10 +273,7 @@ export class SsoLoginService {
       if (groups.includes(entry.group)) for (const id of entry.roleIds) wanted.add(id);
     }
     if (wanted.size === 0) return [];
-    const found = await this.roles.find({
-      where: { tenantId: connection.tenantId, id: In([...wanted]) },
-      select: { id: true },
-    });
+    const found = await this.roles.find({ where: { id: In([...wanted]) }, select: { id: true } });
     return found.map((role) => role.id);
   }
 

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { newId } from '../common/crypto/ids';
+import { TenantScope } from '../common/database/tenant-scope';
 import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../config/app-config';
 import { withDatabaseLock } from '../database/database-lock';
@@ -26,6 +27,7 @@ export class PlatformBootstrapService implements OnApplicationBootstrap {
     private readonly accounts: UserAccountsService,
     private readonly transactions: TransactionRunner,
     private readonly audit: AuditService,
+    private readonly scope: TenantScope,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
@@ -59,16 +61,17 @@ export class PlatformBootstrapService implements OnApplicationBootstrap {
         .run(async (manager) => {
           await manager.insert(Tenant, tenant);
           await createBuiltInRoles(manager, tenant.id, true);
-          return this.accounts.create(
-            manager,
-            {
-              tenantId: tenant.id,
-              email: adminEmail,
-              name: 'Platform admin',
-              emailVerified: true,
-              roleNames: ['platform-admin'],
-            },
-            passwordHash,
+          return this.scope.run(tenant.id, () =>
+            this.accounts.create(
+              manager,
+              {
+                email: adminEmail,
+                name: 'Platform admin',
+                emailVerified: true,
+                roleNames: ['platform-admin'],
+              },
+              passwordHash,
+            ),
           );
         })
         .catch(async (error: unknown) => {

@@ -5,6 +5,7 @@ import { newId } from '../common/crypto/ids';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal/principal';
 import { InvalidationBus } from '../common/cache/invalidation-bus';
+import { TenantScope } from '../common/database/tenant-scope';
 import { AppError } from '../common/errors/app-error';
 import { definedKeys } from '../common/http/defined-keys';
 import { DEFAULT_PAGE_SIZE, type Page, toPage } from '../common/pagination/pagination';
@@ -57,6 +58,7 @@ export class TenantsService {
     private readonly transactions: TransactionRunner,
     private readonly bus: InvalidationBus,
     private readonly audit: AuditService,
+    private readonly scope: TenantScope,
     @InjectRepository(Tenant) private readonly tenants: Repository<Tenant>,
   ) {}
 
@@ -181,15 +183,17 @@ export class TenantsService {
     const owner = await this.transactions.run(async (manager) => {
       await manager.insert(Tenant, tenant);
       const roles = await createBuiltInRoles(manager, tenant.id, false);
-      return this.accounts.create(
-        manager,
-        {
-          tenantId: tenant.id,
-          email: input.owner.email,
-          name: input.owner.name ?? undefined,
-          roleIds: [roles.get('owner')!.id],
-        },
-        passwordHash,
+      // The owner belongs to the new tenant; the caller stays in its own scope afterwards.
+      return this.scope.run(tenant.id, () =>
+        this.accounts.create(
+          manager,
+          {
+            email: input.owner.email,
+            name: input.owner.name ?? undefined,
+            roleIds: [roles.get('owner')!.id],
+          },
+          passwordHash,
+        ),
       );
     });
     await this.accounts.announceCreated(owner, passwordHash ? 'tenant-owner' : 'invite');

@@ -1,16 +1,19 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, In, IsNull, type Repository } from 'typeorm';
+import { type EntityManager, In, IsNull } from 'typeorm';
 import { findOneBy } from '../database/raw-rows';
 import { newId } from '../common/crypto/ids';
+import {
+  InjectTenantRepository,
+  type TenantScopedRepository,
+} from '../common/database/tenant-scoped.repository';
 import { passwordProblem } from '../auth/passwords/password-policy';
 import { PasswordHasher } from '../auth/passwords/password-hasher.service';
 import { AppError } from '../common/errors/app-error';
 import { Role } from '../roles/entities/role.entity';
 import { User } from './entities/user.entity';
 
+/** A new account of the current tenant scope. */
 export interface NewAccount {
-  tenantId: string;
   email: string;
   name?: string;
   /** Omitted for invited users and those who sign in only through a provider. */
@@ -46,9 +49,12 @@ export class UserAccountsService {
 
   constructor(
     private readonly hasher: PasswordHasher,
-    @InjectRepository(User) users: Repository<User>,
+    @InjectTenantRepository(User) private readonly users: TenantScopedRepository<User>,
+    @InjectTenantRepository(Role) private readonly roles: TenantScopedRepository<Role>,
   ) {
-    this.liveByEmail = findOneBy(users.manager, User, ['tenantId', 'email'], ['deletedAt']);
+    // Fed the scope's tenant on every call, as the scoped repository's own lookups are.
+    const raw = users.unscoped('a statement built once; findForLogin binds the scope tenant');
+    this.liveByEmail = findOneBy(raw.manager, User, ['tenantId', 'email'], ['deletedAt']);
   }
 
   /** Validates and hashes a password for an account; throws 400 `validation_failed`. */
@@ -68,34 +74,27 @@ export class UserAccountsService {
     account: NewAccount,
     passwordHash: string | null,
   ): Promise<User> {
+    const users = this.users.in(manager);
+    const roleRows = this.roles.in(manager);
     const email = normaliseEmail(account.email);
-    const taken = await manager.exists(User, {
-      where: { tenantId: account.tenantId, email, deletedAt: IsNull() },
-    });
+    const taken = await users.exists({ email, deletedAt: IsNull() });
     if (taken) throw AppError.conflict('An account with this email already exists.', 'email');
 
     const roles: Role[] = [];
     if (account.roleIds?.length) {
-      const found = await manager.find(Role, {
-        where: { tenantId: account.tenantId, id: In([...account.roleIds]) },
-      });
+      const found = await roleRows.find({ where: { id: In([...account.roleIds]) } });
       if (found.length !== new Set(account.roleIds).size) {
         throw AppError.validation([{ field: 'roleIds', message: 'contains an unknown role' }]);
       }
       roles.push(...found);
     }
     if (account.roleNames?.length) {
-      roles.push(
-        ...(await manager.find(Role, {
-          where: { tenantId: account.tenantId, name: In([...account.roleNames]) },
-        })),
-      );
+      roles.push(...(await roleRows.find({ where: { name: In([...account.roleNames]) } })));
     }
 
     const now = new Date();
-    const user = Object.assign(new User(), {
+    const user = users.create({
       id: newId(),
-      tenantId: account.tenantId,
       email,
       name: account.name?.trim() ?? '',
       passwordHash,
@@ -108,13 +107,9 @@ export class UserAccountsService {
       lastLoginAt: null,
       deletedAt: null,
     });
-    await manager.insert(User, user);
+    await users.insert(user);
     if (roles.length > 0) {
-      await manager
-        .createQueryBuilder()
-        .relation(User, 'roles')
-        .of(user.id)
-        .add(roles.map((role) => role.id));
+      await users.relationOf('roles', user).add(roles.map((role) => role.id));
     }
     user.roles = roles;
     return user;
@@ -144,8 +139,8 @@ export class UserAccountsService {
     }
   }
 
-  /** The live account with this email in the tenant, with its password hash, or null. */
-  findForLogin(tenantId: string, email: string): Promise<User | null> {
-    return this.liveByEmail([tenantId, normaliseEmail(email)]);
+  /** The live account with this email in the scope's tenant, with its password hash, or null. */
+  findForLogin(email: string): Promise<User | null> {
+    return this.liveByEmail([this.users.tenantId(), normaliseEmail(email)]);
   }
 }

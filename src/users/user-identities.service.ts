@@ -1,8 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import type { EntityManager, Repository } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { newId } from '../common/crypto/ids';
+import {
+  InjectTenantRepository,
+  type TenantScopedRepository,
+} from '../common/database/tenant-scoped.repository';
 import { UserIdentity } from './entities/user-identity.entity';
 import type { User } from './entities/user.entity';
 
@@ -22,7 +25,10 @@ export type IdentityLinkedListener = (
   link: LinkedIdentity,
 ) => Promise<void> | void;
 
-/** External identities (social, SSO) of users: the one place both federation modules link them. */
+/**
+ * External identities (social, SSO) of users: the one place both federation modules link them.
+ * Every query is in the current tenant scope (the login flow has entered the tenant it resolved).
+ */
 @Injectable()
 export class UserIdentitiesService {
   private readonly logger = new Logger(UserIdentitiesService.name);
@@ -30,7 +36,8 @@ export class UserIdentitiesService {
 
   constructor(
     private readonly audit: AuditService,
-    @InjectRepository(UserIdentity) private readonly identities: Repository<UserIdentity>,
+    @InjectTenantRepository(UserIdentity)
+    private readonly identities: TenantScopedRepository<UserIdentity>,
   ) {}
 
   /** Lets a module react to new links (the lifecycle module mails the holder). From `onModuleInit`. */
@@ -63,13 +70,13 @@ export class UserIdentitiesService {
     }
   }
 
-  find(tenantId: string, provider: string, subject: string): Promise<UserIdentity | null> {
-    return this.identities.findOne({ where: { tenantId, provider, subject } });
+  find(provider: string, subject: string): Promise<UserIdentity | null> {
+    return this.identities.findOne({ provider, subject });
   }
 
-  listOfUser(tenantId: string, userId: string): Promise<UserIdentity[]> {
+  listOfUser(userId: string): Promise<UserIdentity[]> {
     return this.identities.find({
-      where: { tenantId, userId },
+      where: { userId },
       order: { createdAt: 'ASC', id: 'ASC' },
     });
   }
@@ -78,7 +85,6 @@ export class UserIdentitiesService {
   async link(
     manager: EntityManager,
     identity: {
-      tenantId: string;
       userId: string;
       provider: string;
       subject: string;
@@ -86,13 +92,9 @@ export class UserIdentitiesService {
     },
   ): Promise<UserIdentity> {
     const now = new Date();
-    const row = Object.assign(new UserIdentity(), {
-      id: newId(),
-      ...identity,
-      createdAt: now,
-      lastUsedAt: now,
-    });
-    await manager.insert(UserIdentity, row);
+    const identities = this.identities.in(manager);
+    const row = identities.create({ id: newId(), ...identity, createdAt: now, lastUsedAt: now });
+    await identities.insert(row);
     return row;
   }
 
@@ -100,9 +102,8 @@ export class UserIdentitiesService {
     await this.identities.update({ id }, { lastUsedAt: new Date(), email });
   }
 
-  /** Removes one identity of the user; false when there is none with that id in its tenant. */
-  async unlink(tenantId: string, userId: string, id: string): Promise<boolean> {
-    const result = await this.identities.delete({ id, tenantId, userId });
-    return (result.affected ?? 0) > 0;
+  /** Removes one identity of the user; false when there is none with that id in the tenant. */
+  async unlink(userId: string, id: string): Promise<boolean> {
+    return (await this.identities.delete({ id, userId })) > 0;
   }
 }

@@ -106,7 +106,6 @@ export class UsersService {
       this.accounts.create(
         manager,
         {
-          tenantId: auth.tenant.id,
           email: input.email,
           name: input.name ?? undefined,
           roleIds: roles.map((role) => role.id),

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TenantScope } from '../../src/common/database/tenant-scope';
 import { PasswordHasher } from '../../src/auth/passwords/password-hasher.service';
 import { newId } from '../../src/common/crypto/ids';
 import { TransactionRunner } from '../../src/database/transaction-runner';
@@ -47,11 +48,15 @@ describe('requireMfaForAdmins by power', () => {
     const email = uniqueEmail(roleNames.join('-'));
     const hash = await t.app.get(PasswordHasher).hash(STRONG_PASSWORD);
     await t.app
-      .get(TransactionRunner)
-      .run((manager) =>
+      .get(TenantScope)
+      .run(tenant.id, () =>
         t.app
-          .get(UserAccountsService)
-          .create(manager, { tenantId: tenant.id, email, roleNames, emailVerified: true }, hash),
+          .get(TransactionRunner)
+          .run((manager) =>
+            t.app
+              .get(UserAccountsService)
+              .create(manager, { email, roleNames, emailVerified: true }, hash),
+          ),
       );
     const pair = await login(t, tenant.slug, email);
     return { email, headers: bearer(pair.accessToken) };

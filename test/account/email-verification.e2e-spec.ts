@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TenantScope } from '../../src/common/database/tenant-scope';
 import { BackgroundTasks } from '../../src/account/background-tasks';
 import { randomSecret, sha256Hex } from '../../src/common/crypto/tokens';
 import { TransactionRunner } from '../../src/database/transaction-runner';
@@ -188,13 +189,17 @@ describe('email verification', () => {
       emails.push(email);
       const hash = entry.password ? await accounts.hashPassword(STRONG_PASSWORD, email) : null;
       const user = await t.app
-        .get(TransactionRunner)
-        .run((manager) =>
-          accounts.create(
-            manager,
-            { tenantId: tenant.id, email, emailVerified: entry.verified, roleNames: ['member'] },
-            hash,
-          ),
+        .get(TenantScope)
+        .run(tenant.id, () =>
+          t.app
+            .get(TransactionRunner)
+            .run((manager) =>
+              accounts.create(
+                manager,
+                { email, emailVerified: entry.verified, roleNames: ['member'] },
+                hash,
+              ),
+            ),
         );
       await accounts.announceCreated(user, entry.source);
     }

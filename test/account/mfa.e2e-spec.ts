@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TenantScope } from '../../src/common/database/tenant-scope';
 import { PasswordHasher } from '../../src/auth/passwords/password-hasher.service';
 import { randomSecret } from '../../src/common/crypto/tokens';
 import { TransactionRunner } from '../../src/database/transaction-runner';
@@ -449,13 +450,13 @@ describe('TOTP multi-factor authentication', () => {
       const email = uniqueEmail(role);
       const hash = await t.app.get(PasswordHasher).hash(STRONG_PASSWORD);
       const user = await t.app
-        .get(TransactionRunner)
-        .run((manager) =>
-          accounts.create(
-            manager,
-            { tenantId: target.id, email, roleNames: [role], emailVerified: true },
-            hash,
-          ),
+        .get(TenantScope)
+        .run(target.id, () =>
+          t.app
+            .get(TransactionRunner)
+            .run((manager) =>
+              accounts.create(manager, { email, roleNames: [role], emailVerified: true }, hash),
+            ),
         );
       const pair = await login(t, target.slug, email);
       return { ...pair, user: { id: user.id, email, tenantId: target.id } };

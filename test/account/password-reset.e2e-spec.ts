@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { TenantScope } from '../../src/common/database/tenant-scope';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackgroundTasks } from '../../src/account/background-tasks';
 import { PasswordLinksService } from '../../src/account/password/password-links.service';
@@ -311,13 +312,13 @@ describe('password reset and invite links', () => {
     async function invite(email: string) {
       const accounts = t.app.get(UserAccountsService);
       const user = await t.app
-        .get(TransactionRunner)
-        .run((manager) =>
-          accounts.create(
-            manager,
-            { tenantId: tenant.id, email, name: 'Grace', roleNames: ['member'] },
-            null,
-          ),
+        .get(TenantScope)
+        .run(tenant.id, () =>
+          t.app
+            .get(TransactionRunner)
+            .run((manager) =>
+              accounts.create(manager, { email, name: 'Grace', roleNames: ['member'] }, null),
+            ),
         );
       await accounts.announceCreated(user, 'invite');
       const sent = await t.app.get(PasswordLinksService).sendInvite(user, tenant);

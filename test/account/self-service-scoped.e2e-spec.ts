@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TenantScope } from '../../src/common/database/tenant-scope';
 import { TransactionRunner } from '../../src/database/transaction-runner';
 import { UserIdentitiesService } from '../../src/users/user-identities.service';
 import { bearer, login, STRONG_PASSWORD } from '../factories';
@@ -52,14 +53,15 @@ describe('account self-service refuses OAuth tokens and API keys', () => {
   ): Promise<{ user: Actor; session: string; identity: string }> {
     const user = await createMember(t, tenant, roles);
     const sessions = await t.http().get('/v1/auth/sessions').set(user.headers).expect(200);
-    const identity = await t.app.get(TransactionRunner).run((manager) =>
-      t.app.get(UserIdentitiesService).link(manager, {
-        tenantId: tenant.id,
-        userId: user.userId,
-        provider: 'google',
-        subject: `google-${user.userId}`,
-        email: user.email,
-      }),
+    const identity = await t.app.get(TenantScope).run(tenant.id, () =>
+      t.app.get(TransactionRunner).run((manager) =>
+        t.app.get(UserIdentitiesService).link(manager, {
+          userId: user.userId,
+          provider: 'google',
+          subject: `google-${user.userId}`,
+          email: user.email,
+        }),
+      ),
     );
     return { user, session: sessions.body.items[0].id as string, identity: identity.id };
   }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TenantScope } from '../../src/common/database/tenant-scope';
 import { OneTimeCodeService } from '../../src/auth/exchange/one-time-code.service';
 import { TransactionRunner } from '../../src/database/transaction-runner';
 import { UserAccountsService } from '../../src/users/user-accounts.service';
@@ -23,28 +24,29 @@ describe('GET/DELETE /v1/auth/identities', () => {
 
   const link = (userId: string, provider: string, inTenant = tenantId) => {
     counter += 1;
-    return t.app.get(TransactionRunner).run((manager) =>
-      t.app.get(UserIdentitiesService).link(manager, {
-        tenantId: inTenant,
-        userId,
-        provider,
-        subject: `subject-${counter}`,
-        email: `linked-${counter}@example.com`,
-      }),
+    return t.app.get(TenantScope).run(inTenant, () =>
+      t.app.get(TransactionRunner).run((manager) =>
+        t.app.get(UserIdentitiesService).link(manager, {
+          userId,
+          provider,
+          subject: `subject-${counter}`,
+          email: `linked-${counter}@example.com`,
+        }),
+      ),
     );
   };
 
   /** A user who has only ever signed in through providers (no password), and a token of theirs. */
   const providerOnlyUser = async (inTenant = tenantId) => {
     const user = await t.app
-      .get(TransactionRunner)
-      .run((manager) =>
+      .get(TenantScope)
+      .run(inTenant, () =>
         t.app
-          .get(UserAccountsService)
-          .create(
-            manager,
-            { tenantId: inTenant, email: uniqueEmail('social'), roleNames: ['member'] },
-            null,
+          .get(TransactionRunner)
+          .run((manager) =>
+            t.app
+              .get(UserAccountsService)
+              .create(manager, { email: uniqueEmail('social'), roleNames: ['member'] }, null),
           ),
       );
     const code = await t.app.get(OneTimeCodeService).issue(user, 'social');

@@ -1,9 +1,13 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, MoreThan, type Repository } from 'typeorm';
+import { IsNull, MoreThan } from 'typeorm';
 import { AuditService } from '../../audit/audit.service';
 import type { Principal } from '../../auth/principal/principal';
 import { InvalidationBus } from '../../common/cache/invalidation-bus';
+import { TenantScope } from '../../common/database/tenant-scope';
+import {
+  InjectTenantRepository,
+  type TenantScopedRepository,
+} from '../../common/database/tenant-scoped.repository';
 import { rateLimitedError } from '../../common/errors/rate-limited.error';
 import { TransactionRunner } from '../../database/transaction-runner';
 import { MailService } from '../../mail/mail.service';
@@ -46,18 +50,25 @@ export class EmailVerificationService implements OnModuleInit {
     private readonly bus: InvalidationBus,
     private readonly audit: AuditService,
     private readonly tasks: BackgroundTasks,
-    @InjectRepository(User) private readonly users: Repository<User>,
-    @InjectRepository(ActionToken) private readonly actionTokens: Repository<ActionToken>,
+    private readonly scope: TenantScope,
+    @InjectTenantRepository(User) private readonly users: TenantScopedRepository<User>,
+    @InjectTenantRepository(ActionToken)
+    private readonly actionTokens: TenantScopedRepository<ActionToken>,
   ) {}
 
   onModuleInit(): void {
     this.accounts.onCreated((user, source) => this.onAccountCreated(user, source));
   }
 
-  /** Mails a new link unless one left within the last minute; answers whether one was sent. */
-  async sendLink(user: Pick<User, 'id' | 'tenantId' | 'email' | 'name'>): Promise<boolean> {
-    if ((await this.cooldownLeft(user.id)) > 0) return false;
-    return this.mailLink(user);
+  /**
+   * Mails a new link unless one left within the last minute; answers whether one was sent. In
+   * the user's tenant, which need not be the caller's (a new tenant's owner).
+   */
+  sendLink(user: Pick<User, 'id' | 'tenantId' | 'email' | 'name'>): Promise<boolean> {
+    return this.scope.run(user.tenantId, async () => {
+      if ((await this.cooldownLeft(user.id)) > 0) return false;
+      return this.mailLink(user);
+    });
   }
 
   private async mailLink(user: Pick<User, 'id' | 'tenantId' | 'email' | 'name'>): Promise<boolean> {
@@ -71,12 +82,19 @@ export class EmailVerificationService implements OnModuleInit {
   async verify(token: string): Promise<void> {
     const row = await this.tokens.findLive(token, ['email_verification']);
     if (!row) throw invalidLink();
-    const user = await this.users.findOne({ where: { id: row.userId, deletedAt: IsNull() } });
+    // Nobody is signed in: the link's tenant is the one to work in.
+    await this.scope.run(row.tenantId, () => this.redeem(row));
+  }
+
+  private async redeem(row: ActionToken): Promise<void> {
+    const user = await this.users.findOne({ id: row.userId, deletedAt: IsNull() });
     // The link proves the address it was sent to, not one the account has since moved to.
     if (!user || user.email !== row.email) throw invalidLink();
     const spent = await this.transactions.run(async (manager) => {
       if (!(await this.tokens.spend(row, manager))) return false;
-      await manager.update(User, { id: user.id }, { emailVerified: true, updatedAt: new Date() });
+      await this.users
+        .in(manager)
+        .update({ id: user.id }, { emailVerified: true, updatedAt: new Date() });
       return true;
     });
     if (!spent) throw invalidLink();
@@ -97,7 +115,7 @@ export class EmailVerificationService implements OnModuleInit {
    */
   async resend(auth: Principal): Promise<void> {
     const { userId } = requireAccountHolder(auth);
-    const user = await this.users.findOne({ where: { id: userId, deletedAt: IsNull() } });
+    const user = await this.users.findOne({ id: userId, deletedAt: IsNull() });
     if (!user || user.emailVerified) return;
     const left = await this.cooldownLeft(user.id);
     if (left > 0) {
@@ -110,15 +128,15 @@ export class EmailVerificationService implements OnModuleInit {
 
   /** Milliseconds until another verification link may be mailed to the user (0: now). */
   private async cooldownLeft(userId: string): Promise<number> {
-    const last = await this.actionTokens.findOne({
-      select: { id: true, createdAt: true },
-      where: {
+    const last = await this.actionTokens.findOne(
+      {
         userId,
         purpose: 'email_verification',
         createdAt: MoreThan(new Date(Date.now() - VERIFICATION_MAIL_INTERVAL_MS)),
       },
-      order: { createdAt: 'DESC' },
-    });
+      undefined,
+      { select: { id: true, createdAt: true }, order: { createdAt: 'DESC' } },
+    );
     return last
       ? Math.max(0, last.createdAt.getTime() + VERIFICATION_MAIL_INTERVAL_MS - Date.now())
       : 0;

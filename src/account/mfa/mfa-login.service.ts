@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, type Repository } from 'typeorm';
+import { IsNull } from 'typeorm';
 import { AuditService } from '../../audit/audit.service';
 import { LoginDto } from '../../auth/dto/auth.dto';
 import { LoginPolicies } from '../../auth/login/login-policies';
@@ -10,12 +9,18 @@ import {
   type SessionMethod,
   type TokenPair,
 } from '../../auth/tokens/session.service';
+import { TenantScope } from '../../common/database/tenant-scope';
+import {
+  InjectTenantRepository,
+  type TenantScopedRepository,
+} from '../../common/database/tenant-scoped.repository';
 import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-code';
 import type { ClientInfo } from '../../common/http/request-context';
 import type { Tenant } from '../../tenants/entities/tenant.entity';
 import { TenantDirectory } from '../../tenants/tenant-directory.service';
 import { User } from '../../users/entities/user.entity';
+import type { ActionToken } from '../entities/action-token.entity';
 import { ActionTokenService } from '../tokens/action-token.service';
 import { SecondFactorService, type SecondFactor } from './second-factor.service';
 
@@ -49,7 +54,8 @@ export class MfaLoginService implements LoginPolicy {
     private readonly tenants: TenantDirectory,
     private readonly policies: LoginPolicies,
     private readonly audit: AuditService,
-    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly scope: TenantScope,
+    @InjectTenantRepository(User) private readonly users: TenantScopedRepository<User>,
   ) {}
 
   async afterPasswordCheck(login: VerifiedLogin): Promise<SessionMethod | void> {
@@ -100,7 +106,12 @@ export class MfaLoginService implements LoginPolicy {
   async verify(mfaToken: string, code: string, client: ClientInfo): Promise<TokenPair> {
     const row = await this.tokens.findLive(mfaToken, ['mfa_challenge']);
     if (!row) throw invalidMfaToken();
-    const user = await this.users.findOne({ where: { id: row.userId, deletedAt: IsNull() } });
+    // Nobody is signed in yet: the challenge's tenant is the login's.
+    return this.scope.run(row.tenantId, () => this.redeem(row, code, client));
+  }
+
+  private async redeem(row: ActionToken, code: string, client: ClientInfo): Promise<TokenPair> {
+    const user = await this.users.findOne({ id: row.userId, deletedAt: IsNull() });
     const tenant = user ? await this.tenants.findById(user.tenantId) : null;
     if (
       !user ||

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../../audit/audit.service';
+import { TenantScope } from '../../common/database/tenant-scope';
 import { MailService } from '../../mail/mail.service';
+import type { Tenant } from '../../tenants/entities/tenant.entity';
 import { TenantDirectory } from '../../tenants/tenant-directory.service';
 import { UserAccountsService } from '../../users/user-accounts.service';
 import { AccountMails } from '../account-mails';
@@ -36,6 +38,7 @@ export class PasswordLinksService {
     private readonly mail: MailService,
     private readonly audit: AuditService,
     private readonly tasks: BackgroundTasks,
+    private readonly scope: TenantScope,
   ) {}
 
   /**
@@ -61,10 +64,14 @@ export class PasswordLinksService {
 
   private async processResetRequest(tenantSlug: string, email: string): Promise<void> {
     const tenant = await this.tenants.findBySlug(tenantSlug);
+    // Nobody is signed in: the tenant named is the one to work in.
+    if (tenant) await this.scope.run(tenant.id, () => this.resetRequested(tenant, email));
+    else await this.resetRequested(null, email);
+  }
+
+  private async resetRequested(tenant: Tenant | null, email: string): Promise<void> {
     const user =
-      tenant && tenant.status === 'active'
-        ? await this.accounts.findForLogin(tenant.id, email)
-        : null;
+      tenant && tenant.status === 'active' ? await this.accounts.findForLogin(email) : null;
     if (!tenant || !user || user.status !== 'active') {
       this.audit.record({
         action: 'auth.password.reset_requested',

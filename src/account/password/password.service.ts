@@ -1,12 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, type Repository } from 'typeorm';
+import { IsNull } from 'typeorm';
 import { AuditService } from '../../audit/audit.service';
 import { LoginPolicies } from '../../auth/login/login-policies';
 import type { Principal } from '../../auth/principal/principal';
 import { SessionService } from '../../auth/tokens/session.service';
 import { CredentialChanges } from '../../auth/credential-changes';
 import { InvalidationBus } from '../../common/cache/invalidation-bus';
+import { TenantScope } from '../../common/database/tenant-scope';
+import {
+  InjectTenantRepository,
+  type TenantScopedRepository,
+} from '../../common/database/tenant-scoped.repository';
 import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-code';
 import type { ClientInfo } from '../../common/http/request-context';
@@ -15,6 +19,7 @@ import { TenantDirectory } from '../../tenants/tenant-directory.service';
 import { User } from '../../users/entities/user.entity';
 import { UserAccountsService } from '../../users/user-accounts.service';
 import { requireAccountHolder } from '../account-holder';
+import type { ActionToken } from '../entities/action-token.entity';
 import { ActionTokenService } from '../tokens/action-token.service';
 import { CurrentPasswordCheck } from './current-password-check';
 
@@ -40,7 +45,8 @@ export class PasswordService {
     private readonly bus: InvalidationBus,
     private readonly audit: AuditService,
     private readonly credentials: CredentialChanges,
-    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly scope: TenantScope,
+    @InjectTenantRepository(User) private readonly users: TenantScopedRepository<User>,
   ) {}
 
   /**
@@ -52,7 +58,12 @@ export class PasswordService {
   async reset(token: string, newPassword: string): Promise<void> {
     const row = await this.tokens.findLive(token, SET_PASSWORD_PURPOSES);
     if (!row) throw invalidLink();
-    const user = await this.users.findOne({ where: { id: row.userId, deletedAt: IsNull() } });
+    // Nobody is signed in: the link's tenant is the one to work in.
+    await this.scope.run(row.tenantId, () => this.redeem(row, newPassword));
+  }
+
+  private async redeem(row: ActionToken, newPassword: string): Promise<void> {
+    const user = await this.users.findOne({ id: row.userId, deletedAt: IsNull() });
     const tenant = user ? await this.tenants.findById(user.tenantId) : null;
     if (!user || !tenant || user.status !== 'active' || tenant.status !== 'active') {
       throw invalidLink();
@@ -62,11 +73,9 @@ export class PasswordService {
 
     const spent = await this.transactions.run(async (manager) => {
       if (!(await this.tokens.spend(row, manager))) return false;
-      await manager.update(
-        User,
-        { id: user.id },
-        { passwordHash, emailVerified: true, updatedAt: new Date() },
-      );
+      await this.users
+        .in(manager)
+        .update({ id: user.id }, { passwordHash, emailVerified: true, updatedAt: new Date() });
       await this.tokens.spendAll(user.id, SET_PASSWORD_PURPOSES, manager);
       return true;
     });
@@ -97,7 +106,7 @@ export class PasswordService {
     client: ClientInfo,
   ): Promise<void> {
     const { userId, sessionId } = requireAccountHolder(auth);
-    const user = await this.users.findOne({ where: { id: userId, deletedAt: IsNull() } });
+    const user = await this.users.findOne({ id: userId, deletedAt: IsNull() });
     if (!user) throw AppError.invalidToken();
     if (!(await this.currentPassword.verify(user, currentPassword, client))) {
       this.audit.record({

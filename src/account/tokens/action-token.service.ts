@@ -1,16 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import {
-  type EntityManager,
-  In,
-  IsNull,
-  LessThan,
-  MoreThan,
-  MoreThanOrEqual,
-  type Repository,
-} from 'typeorm';
+import { type EntityManager, In, IsNull, LessThan, MoreThan, MoreThanOrEqual } from 'typeorm';
 import { newId } from '../../common/crypto/ids';
 import { randomSecret, sha256Hex } from '../../common/crypto/tokens';
+import { TenantScope } from '../../common/database/tenant-scope';
+import {
+  InjectTenantRepository,
+  type TenantScopedRepository,
+} from '../../common/database/tenant-scoped.repository';
 import { TransactionRunner } from '../../database/transaction-runner';
 import { ActionToken, type ActionTokenPurpose } from '../entities/action-token.entity';
 
@@ -32,19 +28,23 @@ export interface TokenOwner {
 
 /**
  * Issues and spends the single-use tokens of the account lifecycle. A token is 256 random bits
- * (base64url); only its SHA-256 is stored, like every other high-entropy secret here.
+ * (base64url); only its SHA-256 is stored, like every other high-entropy secret here. Found by
+ * its hash, a token names its tenant; everything after that runs in the caller's tenant scope.
  */
 @Injectable()
 export class ActionTokenService {
   constructor(
     private readonly transactions: TransactionRunner,
-    @InjectRepository(ActionToken) private readonly tokens: Repository<ActionToken>,
+    private readonly scope: TenantScope,
+    @InjectTenantRepository(ActionToken)
+    private readonly tokens: TenantScopedRepository<ActionToken>,
   ) {}
 
   /**
    * A new token for the user. Mailed tokens supersede the unused ones of the same purpose: only
    * the latest link works. MFA challenges do not, or anyone holding the password could void
-   * the owner's challenge by starting another.
+   * the owner's challenge by starting another. In the user's tenant, which need not be the
+   * caller's (a platform admin inviting a new tenant's owner).
    */
   async issue(
     user: TokenOwner,
@@ -54,22 +54,26 @@ export class ActionTokenService {
     const token = randomSecret();
     const now = new Date();
     const expiresAt = new Date(now.getTime() + ACTION_TOKEN_TTL_MS[purpose]);
-    await this.transactions.run(async (manager) => {
-      if (purpose !== 'mfa_challenge') await this.spendUnused(manager, user.id, [purpose], now);
-      await manager.insert(ActionToken, {
-        id: newId(),
-        tenantId: user.tenantId,
-        userId: user.id,
-        purpose,
-        tokenHash: sha256Hex(token),
-        email: user.email,
-        attempts: 0,
-        ssoConnectionId: options.ssoConnectionId ?? null,
-        createdAt: now,
-        expiresAt,
-        usedAt: null,
-      });
-    });
+    await this.scope.run(user.tenantId, () =>
+      this.transactions.run(async (manager) => {
+        const tokens = this.tokens.in(manager);
+        if (purpose !== 'mfa_challenge') await this.spendUnused(tokens, user.id, [purpose], now);
+        await tokens.insert(
+          tokens.create({
+            id: newId(),
+            userId: user.id,
+            purpose,
+            tokenHash: sha256Hex(token),
+            email: user.email,
+            attempts: 0,
+            ssoConnectionId: options.ssoConnectionId ?? null,
+            createdAt: now,
+            expiresAt,
+            usedAt: null,
+          }),
+        );
+      }),
+    );
     return { token, expiresAt };
   }
 
@@ -80,7 +84,9 @@ export class ActionTokenService {
     windowMs: number,
   ): Promise<boolean> {
     return this.tokens.exists({
-      where: { userId, purpose, createdAt: MoreThan(new Date(Date.now() - windowMs)) },
+      userId,
+      purpose,
+      createdAt: MoreThan(new Date(Date.now() - windowMs)),
     });
   }
 
@@ -90,7 +96,9 @@ export class ActionTokenService {
     purposes: readonly ActionTokenPurpose[],
   ): Promise<ActionToken | null> {
     if (token.length === 0 || token.length > 128) return null;
-    const row = await this.tokens.findOne({ where: { tokenHash: sha256Hex(token) } });
+    const row = await this.tokens
+      .unscoped('a token is found by its hash, unique on the instance; its row names the tenant')
+      .findOne({ where: { tokenHash: sha256Hex(token) } });
     if (!row || !purposes.includes(row.purpose)) return null;
     if (row.usedAt !== null || row.expiresAt <= new Date()) return null;
     return row;
@@ -103,12 +111,12 @@ export class ActionTokenService {
    */
   async spend(row: ActionToken, manager?: EntityManager): Promise<boolean> {
     const now = new Date();
-    const result = await (manager ?? this.tokens.manager).update(
-      ActionToken,
+    const tokens = manager ? this.tokens.in(manager) : this.tokens;
+    const affected = await tokens.update(
       { id: row.id, usedAt: IsNull(), expiresAt: MoreThan(now) },
       { usedAt: now },
     );
-    return result.affected === 1;
+    return affected === 1;
   }
 
   /** Spends every unused token of these purposes of a user (a password changed, MFA turned off). */
@@ -117,7 +125,8 @@ export class ActionTokenService {
     purposes: readonly ActionTokenPurpose[],
     manager?: EntityManager,
   ): Promise<void> {
-    await this.spendUnused(manager ?? this.tokens.manager, userId, purposes, new Date());
+    const tokens = manager ? this.tokens.in(manager) : this.tokens;
+    await this.spendUnused(tokens, userId, purposes, new Date());
   }
 
   /**
@@ -131,7 +140,7 @@ export class ActionTokenService {
       { id: row.id, usedAt: IsNull(), expiresAt: MoreThan(now), attempts: LessThan(max) },
       { attempts: () => 'attempts + 1' },
     );
-    return reserved.affected === 1;
+    return reserved === 1;
   }
 
   /** After a wrong code: a challenge whose attempts are all spent is spent with them. */
@@ -143,15 +152,11 @@ export class ActionTokenService {
   }
 
   private async spendUnused(
-    manager: EntityManager,
+    tokens: TenantScopedRepository<ActionToken>,
     userId: string,
     purposes: readonly ActionTokenPurpose[],
     now: Date,
   ): Promise<void> {
-    await manager.update(
-      ActionToken,
-      { userId, purpose: In([...purposes]), usedAt: IsNull() },
-      { usedAt: now },
-    );
+    await tokens.update({ userId, purpose: In([...purposes]), usedAt: IsNull() }, { usedAt: now });
   }
 }

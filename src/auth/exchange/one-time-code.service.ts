@@ -1,10 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, MoreThan, type Repository } from 'typeorm';
+import { IsNull, MoreThan } from 'typeorm';
 import { ActionToken } from '../../account/entities/action-token.entity';
 import { newId } from '../../common/crypto/ids';
 import { AuditService } from '../../audit/audit.service';
 import { randomSecret, sha256Hex } from '../../common/crypto/tokens';
+import { TenantScope } from '../../common/database/tenant-scope';
+import {
+  InjectTenantRepository,
+  type TenantScopedRepository,
+} from '../../common/database/tenant-scoped.repository';
 import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-code';
 import type { ClientInfo } from '../../common/http/request-context';
@@ -31,6 +35,10 @@ export interface OneTimeCodeOptions {
   idpMfa?: boolean;
 }
 
+function invalidCode(): AppError {
+  return new AppError(400, ErrorCode.InvalidToken, { detail: 'The code is not valid.' });
+}
+
 /**
  * The last step of a social or SSO login. The federation module proves who the user is, then
  * `issue()` gives the browser a code for the app's redirect URI; the app trades it for a token
@@ -46,18 +54,23 @@ export class OneTimeCodeService {
     private readonly audit: AuditService,
     private readonly policies: LoginPolicies,
     private readonly tenants: TenantDirectory,
-    @InjectRepository(OneTimeCode) private readonly codes: Repository<OneTimeCode>,
-    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly scope: TenantScope,
+    @InjectTenantRepository(OneTimeCode)
+    private readonly codes: TenantScopedRepository<OneTimeCode>,
+    @InjectTenantRepository(User) private readonly users: TenantScopedRepository<User>,
+    @InjectTenantRepository(ActionToken)
+    private readonly actionTokens: TenantScopedRepository<ActionToken>,
   ) {}
 
-  async issue(
+  /** A code for the user just proven, in the user's tenant. */
+  issue(
     user: { id: string; tenantId: string },
     method: OneTimeCodeMethod,
     options: OneTimeCodeOptions = {},
   ): Promise<string> {
     const code = randomSecret();
     const now = new Date();
-    await this.codes.insert({
+    const row = Object.assign(new OneTimeCode(), {
       id: newId(),
       codeHash: sha256Hex(code),
       tenantId: user.tenantId,
@@ -71,7 +84,10 @@ export class OneTimeCodeService {
       sessionId: null,
       idpMfa: method === 'sso' && options.idpMfa === true,
     });
-    return code;
+    return this.scope.run(user.tenantId, async () => {
+      await this.codes.insert(row);
+      return code;
+    });
   }
 
   async redeem(
@@ -79,35 +95,44 @@ export class OneTimeCodeService {
     client: ClientInfo,
     codeVerifier: string | null = null,
   ): Promise<TokenPair> {
-    const row = await this.codes.findOne({ where: { codeHash: sha256Hex(code) } });
-    const invalid = () =>
-      new AppError(400, ErrorCode.InvalidToken, { detail: 'The code is not valid.' });
-    if (!row) throw invalid();
+    const row = await this.codes
+      .unscoped('a code is found by its hash, unique on the instance; its row names the tenant')
+      .findOne({ where: { codeHash: sha256Hex(code) } });
+    if (!row) throw invalidCode();
+    // Nobody is signed in: the code's tenant is the login's.
+    return this.scope.run(row.tenantId, () => this.redeemFound(row, client, codeVerifier));
+  }
+
+  private async redeemFound(
+    row: OneTimeCode,
+    client: ClientInfo,
+    codeVerifier: string | null,
+  ): Promise<TokenPair> {
     const now = new Date();
     // Exactly one redemption can flip used_at; a replay (or a concurrent twin) cannot.
     const claimed = await this.codes.update(
       { id: row.id, usedAt: IsNull(), expiresAt: MoreThan(now) },
       { usedAt: now },
     );
-    if (claimed.affected !== 1) {
+    if (claimed !== 1) {
       if (row.usedAt !== null || row.expiresAt > now) await this.onReplay(row);
-      throw invalid();
+      throw invalidCode();
     }
     // Checked after the claim, so a failed proof spends the code: whoever holds a code without
     // its verifier (an interceptor) gets one try, and the code is dead for everyone after it.
     const pkce = proofProblem(row.codeChallenge, codeVerifier);
     if (pkce) {
       this.refuse(row, { reason: 'pkce_failed', pkce });
-      throw invalid();
+      throw invalidCode();
     }
     const context = await this.principals.userContext(row.userId);
-    if (!context) throw invalid();
+    if (!context) throw invalidCode();
     this.principals.assertActive(context);
     const [user, tenant] = await Promise.all([
-      this.users.findOne({ where: { id: row.userId } }),
+      this.users.findById(row.userId),
       this.tenants.findById(row.tenantId),
     ]);
-    if (!user || !tenant) throw invalid();
+    if (!user || !tenant) throw invalidCode();
     // The account's own rules (its second factor, the tenant's email verification) apply
     // however the user got here; a refusal leaves the spent code spent.
     await this.policies.afterFederatedLogin({
@@ -139,15 +164,14 @@ export class OneTimeCodeService {
       { ssoConnectionId: connectionId, usedAt: IsNull(), expiresAt: MoreThan(now) },
       { expiresAt: now },
     );
-    await this.codes.manager.update(
-      ActionToken,
+    await this.actionTokens.update(
       { ssoConnectionId: connectionId, purpose: 'mfa_challenge', usedAt: IsNull() },
       { usedAt: now },
     );
   }
 
   private async onReplay(row: OneTimeCode): Promise<void> {
-    const current = await this.codes.findOne({ where: { id: row.id } });
+    const current = await this.codes.findById(row.id);
     if (current?.sessionId) await this.sessions.revoke(current.sessionId, 'code_replay');
     this.refuse(row, { reason: 'code_replayed', revokedSession: current?.sessionId ?? null });
   }

@@ -1,6 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, type Repository } from 'typeorm';
+import { TenantScope } from '../../common/database/tenant-scope';
+import {
+  InjectTenantRepository,
+  type TenantScopedRepository,
+} from '../../common/database/tenant-scoped.repository';
 import { newId } from '../../common/crypto/ids';
 import { AuditService } from '../../audit/audit.service';
 import { MetricsService } from '../../metrics/metrics.service';
@@ -23,7 +28,6 @@ import {
   selectList,
   storedValue,
   tableOf,
-  updateWhere,
 } from '../../database/raw-rows';
 
 export interface TokenPair {
@@ -63,7 +67,8 @@ export class SessionService {
     private readonly bus: InvalidationBus,
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
-    @InjectRepository(Session) private readonly sessions: Repository<Session>,
+    private readonly scope: TenantScope,
+    @InjectTenantRepository(Session) private readonly sessions: TenantScopedRepository<Session>,
     @InjectRepository(RefreshToken) private readonly refreshTokens: Repository<RefreshToken>,
   ) {
     const manager = refreshTokens.manager;
@@ -78,7 +83,10 @@ export class SessionService {
       `WHERE ${columnOf(manager, RefreshToken, 'id')} = ${placeholder(manager, 2)} AND ${rotatedAt} IS NULL`;
   }
 
-  /** Opens a session for a user who has just proved who they are, and issues its first pair. */
+  /**
+   * Opens a session for a user who has just proved who they are, and issues its first pair. The
+   * session is the user's tenant's: a login may open it before entering any scope.
+   */
   async start(
     user: { id: string; tenantId: string },
     method: SessionMethod,
@@ -123,6 +131,11 @@ export class SessionService {
     const row = await this.findTokenWithSession(presented);
     const session = row?.session;
     if (!row || !session) throw AppError.invalidToken('The refresh token is not valid.');
+    // Nobody is signed in: the token's session names the tenant to work in.
+    return this.scope.run(session.tenantId, () => this.rotateFound(row, session));
+  }
+
+  private async rotateFound(row: RefreshToken, session: Session): Promise<TokenPair> {
     const now = new Date();
 
     if (row.rotatedAt !== null) {
@@ -153,7 +166,7 @@ export class SessionService {
     // "Last used" is for people reading their sessions list: a minute's precision is plenty,
     // and it saves a write on most refreshes of a busy client.
     if (now.getTime() - session.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
-      await updateWhere(this.sessions, { id: session.id }, { lastUsedAt: now });
+      await this.sessions.update({ id: session.id }, { lastUsedAt: now });
     }
     this.audit.record({
       action: 'auth.refresh',
@@ -173,7 +186,8 @@ export class SessionService {
 
   /**
    * One indexed join, as plain SQL built once, like the claim in `rotate`: on the refresh path
-   * the query builder costs more than SQLite's work (docs/performance.md).
+   * the query builder costs more than SQLite's work (docs/performance.md). Across tenants: the
+   * token's hash is unique on the instance, and the session found names the tenant.
    */
   private async findTokenWithSession(presented: string): Promise<RefreshToken | null> {
     const manager = this.refreshTokens.manager;

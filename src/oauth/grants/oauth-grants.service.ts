@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { In, type Repository } from 'typeorm';
+import { In } from 'typeorm';
 import { requireAccountHolder } from '../../account/account-holder';
+import { TenantScope } from '../../common/database/tenant-scope';
+import {
+  InjectTenantRepository,
+  type TenantScopedRepository,
+} from '../../common/database/tenant-scoped.repository';
 import { AuditService } from '../../audit/audit.service';
 import type { CredentialChange } from '../../auth/credential-changes';
 import type { Principal } from '../../auth/principal/principal';
@@ -52,7 +56,9 @@ export class OAuthGrantsService {
     private readonly store: OidcArtifactStore,
     private readonly consents: OAuthConsentService,
     private readonly audit: AuditService,
-    @InjectRepository(OAuthClient) private readonly clients: Repository<OAuthClient>,
+    private readonly scope: TenantScope,
+    @InjectTenantRepository(OAuthClient)
+    private readonly clients: TenantScopedRepository<OAuthClient>,
   ) {}
 
   /** The caller's live grants, newest first. */
@@ -62,7 +68,7 @@ export class OAuthGrantsService {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     const rows = await this.store.grantsOfAccount(userId, limit + 1, after);
     const page = rows.slice(0, limit);
-    const clients = await this.clientsOf(auth.tenant.id, page);
+    const clients = await this.clientsOf(page);
     const lastUsed = await this.store.lastIssued(page.map((grant) => grant.id));
     const items: OAuthGrantDto[] = [];
     for (const grant of page) {
@@ -86,9 +92,7 @@ export class OAuthGrantsService {
   async revoke(auth: Principal, id: string): Promise<void> {
     const { userId } = requireAccountHolder(auth);
     const grant = GRANT_ID.test(id) ? await this.store.findGrant(id) : null;
-    const client = grant
-      ? (await this.clientsOf(auth.tenant.id, [grant])).get(grant.clientId)
-      : null;
+    const client = grant ? (await this.clientsOf([grant])).get(grant.clientId) : null;
     if (!grant || grant.accountId !== userId || !client) throw AppError.notFound();
     await this.store.deleteGrants([grant.id]);
     await this.consents.forget({ userId, clientId: client.id });
@@ -97,18 +101,21 @@ export class OAuthGrantsService {
 
   /**
    * Every grant of a user, with its tokens, the consent behind them and the user's sign-ins at
-   * the authorization server (else a browser still signed in there would get a new grant).
+   * the authorization server (else a browser still signed in there would get a new grant). In
+   * the user's tenant, which a credential change names whoever made it.
    */
-  async revokeGrantsOfAccount(
+  revokeGrantsOfAccount(
     tenantId: string,
     userId: string,
     reason: GrantRevocationReason,
   ): Promise<void> {
-    const grants = await this.store.grantsOf({ accountId: userId });
-    await this.store.deleteGrants(grants.map((grant) => grant.id));
-    await this.store.deleteAccountArtifacts(userId);
-    await this.consents.forget({ userId });
-    this.record(tenantId, grants, await this.clientsOf(tenantId, grants), reason);
+    return this.scope.run(tenantId, async () => {
+      const grants = await this.store.grantsOf({ accountId: userId });
+      await this.store.deleteGrants(grants.map((grant) => grant.id));
+      await this.store.deleteAccountArtifacts(userId);
+      await this.consents.forget({ userId });
+      this.record(tenantId, grants, await this.clientsOf(grants), reason);
+    });
   }
 
   /** Every grant of a client, with its tokens and the consent users gave it. */
@@ -119,18 +126,17 @@ export class OAuthGrantsService {
   ): Promise<void> {
     const grants = await this.store.grantsOf({ clientId: client.clientId });
     await this.store.deleteGrants(grants.map((grant) => grant.id));
-    await this.consents.forget({ clientId: client.id });
+    await this.scope.run(tenantId, () => this.consents.forget({ clientId: client.id }));
     this.record(tenantId, grants, new Map([[client.clientId, client]]), reason);
   }
 
   private async clientsOf(
-    tenantId: string,
     grants: readonly StoredGrant[],
   ): Promise<Map<string, Pick<OAuthClient, 'id' | 'clientId' | 'name'>>> {
     const clientIds = [...new Set(grants.map((grant) => grant.clientId))];
     if (clientIds.length === 0) return new Map();
     const rows = await this.clients.find({
-      where: { tenantId, clientId: In(clientIds) },
+      where: { clientId: In(clientIds) },
       select: { id: true, clientId: true, name: true },
     });
     return new Map(rows.map((row) => [row.clientId, row]));

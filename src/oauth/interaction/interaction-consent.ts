@@ -43,7 +43,12 @@ export class InteractionConsent {
   ): Promise<boolean> {
     return (
       client.skipConsent ||
-      this.consents.covers(accountId, client.id, this.requestedScopes(details, client))
+      this.consents.covers(
+        client.tenantId,
+        accountId,
+        client.id,
+        this.requestedScopes(details, client),
+      )
     );
   }
 

@@ -61,7 +61,8 @@ export class OidcAccounts {
     const requested = [...oidc.requestParamScopes];
     const allowed = requested.filter((scope) => client.scopes.includes(scope));
     const covered =
-      client.skipConsent || (await this.consents.covers(accountId, client.id, allowed));
+      client.skipConsent ||
+      (await this.consents.covers(client.tenantId, accountId, client.id, allowed));
     if (!covered || allowed.length === 0) return undefined;
     const grant = new oidc.provider.Grant({ accountId, clientId });
     this.addScopes(grant, requested, client.scopes);
