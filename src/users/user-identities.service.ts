@@ -67,13 +67,6 @@ export class UserIdentitiesService {
     return this.identities.findOne({ where: { tenantId, provider, subject } });
   }
 
-  listOfUser(tenantId: string, userId: string): Promise<UserIdentity[]> {
-    return this.identities.find({
-      where: { tenantId, userId },
-      order: { createdAt: 'ASC', id: 'ASC' },
-    });
-  }
-
   /** Links inside the caller's transaction (with the account it may have just created). */
   async link(
     manager: EntityManager,

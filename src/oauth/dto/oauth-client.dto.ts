@@ -10,7 +10,6 @@ import {
   IsOptional,
   IsString,
   IsUUID,
-  Matches,
   MaxLength,
 } from 'class-validator';
 import {
@@ -151,18 +150,6 @@ export class UpdateOAuthClientDto {
   @IsOptional()
   @IsBoolean()
   skipConsent?: boolean;
-}
-
-export class ListOAuthClientsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Matches(/^(100|[1-9]\d?)$/, { message: 'must be a whole number from 1 to 100' })
-  limit?: string;
-
-  @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
-  @IsUUID('all')
-  cursor?: string;
 }
 
 export class OAuthClientDto {

@@ -140,15 +140,3 @@ export class UpdateSsoConnectionDto {
   @Type(() => OidcSettingsDto)
   oidc?: OidcSettingsDto;
 }
-
-export class ListSsoConnectionsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Matches(/^(100|[1-9]\d?)$/, { message: 'must be a whole number from 1 to 100' })
-  limit?: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Matches(UUID_PATTERN, { message: 'must be a cursor from a previous page' })
-  cursor?: string;
-}
