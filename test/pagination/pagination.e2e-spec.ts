@@ -181,6 +181,26 @@ describe('one pagination for every list', () => {
     expect(before.body.items.map((item) => item.id)).toEqual(all.slice(0, 2).reverse());
   });
 
+  it('audit events take `after` as the name of the cursor, not both; a bad one is named', async () => {
+    const first = await page('/v1/audit-events', tenant.owner, { limit: '2', order: 'asc' });
+    const cursor = first.body.nextCursor!;
+    const byCursor = await page('/v1/audit-events', tenant.owner, { order: 'asc', cursor });
+    const byAfter = await page('/v1/audit-events', tenant.owner, { order: 'asc', after: cursor });
+    expect(byAfter.status).toBe(200);
+    expect(byAfter.body).toEqual(byCursor.body);
+    for (const [query, field] of [
+      [{ after: cursor, cursor }, 'after'],
+      [{ after: 'not a cursor' }, 'after'],
+      [{ after: cursorOf([1, 'not-a-uuid']) }, 'after'],
+    ] as const) {
+      const res = await t.http().get('/v1/audit-events').query(query).set(tenant.owner.headers);
+      expect(res.status, JSON.stringify(query)).toBe(400);
+      expect(res.body.errors, JSON.stringify(query)).toEqual([
+        { field, message: expect.any(String) },
+      ]);
+    }
+  });
+
   it('refuses a bad limit, cursor or order on every list: 400 validation_failed naming it', async () => {
     const uuid = '01890a5d-ac96-774b-bcce-b302099a8057';
     const cases: [Record<string, string | string[]>, string][] = [
