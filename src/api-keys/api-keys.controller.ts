@@ -29,7 +29,7 @@ export class ApiKeysController {
   @ApiOperation({ summary: 'Active API keys of the tenant (never their secrets)' })
   @ApiOkResponse({ type: ApiKeyPageDto })
   list(@Auth() auth: Principal, @Query() query: PageQueryDto): Promise<ApiKeyPageDto> {
-    return this.keys.list(auth, query.limit, query.cursor);
+    return this.keys.list(auth, query);
   }
 
   @Post()

@@ -18,7 +18,7 @@ import {
   type TenantScopedRepository,
 } from '../common/database/tenant-scoped.repository';
 import { AppError } from '../common/errors/app-error';
-import { DEFAULT_PAGE_SIZE, type Page, toPage } from '../common/pagination/pagination';
+import { type Page, type PageQueryDto, paginate } from '../common/pagination/pagination';
 import { type AppAbility, buildAbility, Permissions } from '../roles/ability.factory';
 import { whereAccessible } from '../roles/accessible-query';
 import { Role } from '../roles/entities/role.entity';
@@ -134,33 +134,28 @@ export class ApiKeysService implements OnModuleInit {
     };
   }
 
-  async list(
-    auth: Principal,
-    limit = DEFAULT_PAGE_SIZE,
-    cursor?: string,
-  ): Promise<Page<ApiKeyDto>> {
-    const query = whereAccessible(
-      this.keys.queryBuilder('key'),
-      'key',
-      auth.permissions,
-      'read',
-      'ApiKey',
-    )
-      .andWhere('key.revokedAt IS NULL')
-      .orderBy('key.id', 'ASC')
-      .take(limit + 1);
-    if (cursor) query.andWhere('key.id > :cursor', { cursor });
-    const rows = await query.getMany();
+  async list(auth: Principal, query: PageQueryDto): Promise<Page<ApiKeyDto>> {
+    const { rows, nextCursor } = await paginate(
+      whereAccessible(
+        this.keys.queryBuilder('key'),
+        'key',
+        auth.permissions,
+        'read',
+        'ApiKey',
+      ).andWhere('key.revokedAt IS NULL'),
+      query,
+    );
     const roles = await this.roles.find({
       where: { id: In([...new Set(rows.flatMap((key) => key.roleIds))]) },
     });
     const byId = new Map(roles.map((role) => [role.id, role]));
-    return toPage(rows, limit, (key) =>
+    const items = rows.map((key) =>
       this.toDto(
         key,
         key.roleIds.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : [])),
       ),
     );
+    return { items, nextCursor };
   }
 
   async revoke(auth: Principal, id: string): Promise<void> {

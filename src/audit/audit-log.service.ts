@@ -5,26 +5,11 @@ import {
   type TenantScopedRepository,
 } from '../common/database/tenant-scoped.repository';
 import { AppError } from '../common/errors/app-error';
+import { paginate } from '../common/pagination/pagination';
 import { whereAccessible } from '../roles/accessible-query';
 import { AuditEventDto, type AuditEventPageDto } from './dto/audit-event.dto';
 import type { ListAuditEventsQueryDto } from './dto/list-audit-events.query';
 import { AuditEvent } from './entities/audit-event.entity';
-
-const DEFAULT_LIMIT = 20;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** Cursors are opaque to clients: the id of the last event of the page, base64url-encoded. */
-function encodeCursor(id: string): string {
-  return Buffer.from(id, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  const id = /^[\w-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
-  if (!UUID.test(id)) {
-    throw AppError.validation([{ field: 'cursor', message: 'is not a cursor this API gave out' }]);
-  }
-  return id;
-}
 
 function escapeLike(value: string): string {
   return value.replace(/[!%_]/g, (c) => `!${c}`);
@@ -32,7 +17,17 @@ function escapeLike(value: string): string {
 
 /**
  * Reading the audit log: the caller's tenant only (its id comes from the principal and is in
- * every query), newest first. Nothing here writes: no route changes the log.
+ * every query), newest first unless asked otherwise. Nothing here writes: no route changes the
+ * log.
+ *
+ * The log is ordered by its chain position (`seq`), not by `at`: `at` is taken when an event is
+ * recorded, but events are written in batches, so across instances (or a retried batch) an event
+ * with an earlier `at` can become visible after a later one was read, and a reader tailing by
+ * time would skip it. A position is assigned when the batch is written, from the chain's head
+ * under the unique `(chain, seq)` index (`AuditService.appendToChain`): a writer that read a
+ * stale head fails and retries, so position n + 1 never commits before n. The committed
+ * positions are always 1..n without holes, and `order=asc&after=` reads each event exactly once.
+ * A tenant's events are all on its own chain, so within a list positions are unique.
  */
 @Injectable()
 export class AuditLogService {
@@ -41,7 +36,6 @@ export class AuditLogService {
   ) {}
 
   async list(auth: Principal, query: ListAuditEventsQueryDto): Promise<AuditEventPageDto> {
-    const limit = query.limit ?? DEFAULT_LIMIT;
     const from = query.from ? new Date(query.from) : null;
     const to = query.to ? new Date(query.to) : null;
     if (from && to && from > to) {
@@ -69,19 +63,19 @@ export class AuditLogService {
     if (query.outcome) builder.andWhere('event.outcome = :outcome', { outcome: query.outcome });
     if (from) builder.andWhere('event.at >= :from', { from });
     if (to) builder.andWhere('event.at <= :to', { to });
-    if (query.cursor)
-      builder.andWhere('event.id < :cursor', { cursor: decodeCursor(query.cursor) });
-
-    // Ids are UUID v7: their order is the order events were recorded in.
-    const rows = await builder
-      .orderBy('event.id', 'DESC')
-      .limit(limit + 1)
-      .getMany();
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return {
-      items: page.map((event) => AuditEventDto.from(event)),
-      nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null,
-    };
+    if (query.after !== undefined && query.cursor !== undefined) {
+      throw AppError.validation([{ field: 'after', message: 'cannot be given with cursor' }]);
+    }
+    const { rows, nextCursor } = await paginate(
+      builder,
+      { limit: query.limit, order: query.order, cursor: query.after ?? query.cursor },
+      {
+        key: 'seq',
+        defaultOrder: 'desc',
+        tail: true,
+        cursorField: query.after === undefined ? 'cursor' : 'after',
+      },
+    );
+    return { items: rows.map((event) => AuditEventDto.from(event)), nextCursor };
   }
 }

@@ -28,9 +28,18 @@ export class AuditController {
 
   @Get()
   @Can('read', 'AuditEvent')
-  @ApiOperation({ summary: "The tenant's audit events, newest first" })
+  @ApiOperation({
+    summary: "The tenant's audit events, newest first (`order=asc&after=` tails the log)",
+    description:
+      'Ordered by position in the log. With `order=asc`, `nextCursor` is set whenever the page ' +
+      'has events: poll with it as `after` to read what is recorded next, each event exactly ' +
+      'once; an empty page answers `nextCursor: null`, so keep the last cursor you had.',
+  })
   @ApiOkResponse({ type: AuditEventPageDto })
-  @ApiBadRequestResponse({ description: 'A bad filter or cursor', type: ProblemResponseDto })
+  @ApiBadRequestResponse({
+    description: 'A bad filter, `limit`, `cursor`, `after` or `order`',
+    type: ProblemResponseDto,
+  })
   list(
     @Auth() auth: Principal,
     @Query() query: ListAuditEventsQueryDto,

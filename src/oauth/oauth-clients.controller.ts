@@ -23,9 +23,9 @@ import { Can } from '../common/decorators/access.decorators';
 import { OneTimeSecret } from '../common/decorators/one-time-secret.decorator';
 import { ProblemResponseDto } from '../common/http/problem-response.dto';
 import { Auth } from '../common/http/request-context';
+import { PageQueryDto } from '../common/pagination/pagination';
 import {
   CreateOAuthClientDto,
-  ListOAuthClientsQueryDto,
   OAuthClientDto,
   OAuthClientListDto,
   OAuthClientWithSecretDto,
@@ -44,11 +44,8 @@ export class OAuthClientsController {
   @Can('read', 'OAuthClient')
   @ApiOperation({ summary: "The tenant's OAuth clients" })
   @ApiOkResponse({ type: OAuthClientListDto })
-  list(
-    @Auth() auth: Principal,
-    @Query() query: ListOAuthClientsQueryDto,
-  ): Promise<OAuthClientListDto> {
-    return this.clients.list(auth, query.limit ? Number(query.limit) : 20, query.cursor);
+  list(@Auth() auth: Principal, @Query() query: PageQueryDto): Promise<OAuthClientListDto> {
+    return this.clients.list(auth, query);
   }
 
   @Post()

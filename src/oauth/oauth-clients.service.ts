@@ -12,7 +12,7 @@ import {
 } from '../common/database/tenant-scoped.repository';
 import { AppError, type FieldError } from '../common/errors/app-error';
 import { definedKeys } from '../common/http/defined-keys';
-import { toPage } from '../common/pagination/pagination';
+import { type PageQueryDto, paginate } from '../common/pagination/pagination';
 import { whereAccessible } from '../roles/accessible-query';
 import { Role } from '../roles/entities/role.entity';
 import { assertGrantable } from '../roles/privilege';
@@ -107,19 +107,18 @@ export class OAuthClientsService {
     return { ...OAuthClientDto.from(client), ...(secret === null ? {} : { clientSecret: secret }) };
   }
 
-  async list(auth: Principal, limit: number, cursor?: string): Promise<OAuthClientListDto> {
-    const query = whereAccessible(
-      this.clients.queryBuilder('client'),
-      'client',
-      auth.permissions,
-      'read',
-      SUBJECT,
-    )
-      .orderBy('client.id', 'ASC')
-      .take(limit + 1);
-    if (cursor) query.andWhere('client.id > :cursor', { cursor });
-    const page = toPage(await query.getMany(), limit, (client) => OAuthClientDto.from(client));
-    return { items: page.items, nextCursor: page.nextCursor };
+  async list(auth: Principal, query: PageQueryDto): Promise<OAuthClientListDto> {
+    const { rows, nextCursor } = await paginate(
+      whereAccessible(
+        this.clients.queryBuilder('client'),
+        'client',
+        auth.permissions,
+        'read',
+        SUBJECT,
+      ),
+      query,
+    );
+    return { items: rows.map((client) => OAuthClientDto.from(client)), nextCursor };
   }
 
   async get(auth: Principal, id: string): Promise<OAuthClientDto> {

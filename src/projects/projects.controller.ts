@@ -39,7 +39,7 @@ export class ProjectsController {
   @ApiOperation({ summary: 'Projects of the tenant' })
   @ApiOkResponse({ type: ProjectPageDto })
   list(@Auth() auth: Principal, @Query() query: PageQueryDto): Promise<ProjectPageDto> {
-    return this.projects.list(auth, query.limit, query.cursor);
+    return this.projects.list(auth, query);
   }
 
   @Post()

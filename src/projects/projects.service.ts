@@ -8,7 +8,7 @@ import {
 } from '../common/database/tenant-scoped.repository';
 import { AppError } from '../common/errors/app-error';
 import { definedKeys } from '../common/http/defined-keys';
-import { DEFAULT_PAGE_SIZE, type Page, toPage } from '../common/pagination/pagination';
+import { type Page, type PageQueryDto, paginate } from '../common/pagination/pagination';
 import { whereAccessible } from '../roles/accessible-query';
 import type { CreateProjectDto, ProjectDto, UpdateProjectDto } from './dto/project.dto';
 import { Project } from './entities/project.entity';
@@ -38,22 +38,18 @@ export class ProjectsService {
     private readonly audit: AuditService,
   ) {}
 
-  async list(
-    auth: Principal,
-    limit = DEFAULT_PAGE_SIZE,
-    cursor?: string,
-  ): Promise<Page<ProjectDto>> {
-    const query = whereAccessible(
-      this.projects.queryBuilder('project'),
-      'project',
-      auth.permissions,
-      'read',
-      'Project',
-    )
-      .orderBy('project.id', 'ASC')
-      .take(limit + 1);
-    if (cursor) query.andWhere('project.id > :cursor', { cursor });
-    return toPage(await query.getMany(), limit, toDto);
+  async list(auth: Principal, query: PageQueryDto): Promise<Page<ProjectDto>> {
+    const { rows, nextCursor } = await paginate(
+      whereAccessible(
+        this.projects.queryBuilder('project'),
+        'project',
+        auth.permissions,
+        'read',
+        'Project',
+      ),
+      query,
+    );
+    return { items: rows.map(toDto), nextCursor };
   }
 
   async get(auth: Principal, id: string): Promise<ProjectDto> {

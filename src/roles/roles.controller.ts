@@ -53,7 +53,7 @@ export class RolesController {
   @ApiOperation({ summary: 'Roles of the tenant, built-in and custom' })
   @ApiOkResponse({ type: RolePageDto })
   list(@Auth() auth: Principal, @Query() query: PageQueryDto): Promise<RolePageDto> {
-    return this.roles.list(auth, query.limit, query.cursor);
+    return this.roles.list(auth, query);
   }
 
   @Post('roles')

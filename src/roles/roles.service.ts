@@ -10,7 +10,7 @@ import {
 } from '../common/database/tenant-scoped.repository';
 import { AppError } from '../common/errors/app-error';
 import { definedKeys } from '../common/http/defined-keys';
-import { DEFAULT_PAGE_SIZE, type Page, toPage } from '../common/pagination/pagination';
+import { type Page, type PageQueryDto, paginate } from '../common/pagination/pagination';
 import { whereAccessible } from './accessible-query';
 import type { CreateRoleDto, PermissionCatalogDto, RoleDto, UpdateRoleDto } from './dto/role.dto';
 import { Role } from './entities/role.entity';
@@ -57,18 +57,12 @@ export class RolesService {
     };
   }
 
-  async list(auth: Principal, limit = DEFAULT_PAGE_SIZE, cursor?: string): Promise<Page<RoleDto>> {
-    const query = whereAccessible(
-      this.roles.queryBuilder('role'),
-      'role',
-      auth.permissions,
-      'read',
-      'Role',
-    )
-      .orderBy('role.id', 'ASC')
-      .take(limit + 1);
-    if (cursor) query.andWhere('role.id > :cursor', { cursor });
-    return toPage(await query.getMany(), limit, toRoleDto);
+  async list(auth: Principal, query: PageQueryDto): Promise<Page<RoleDto>> {
+    const { rows, nextCursor } = await paginate(
+      whereAccessible(this.roles.queryBuilder('role'), 'role', auth.permissions, 'read', 'Role'),
+      query,
+    );
+    return { items: rows.map(toRoleDto), nextCursor };
   }
 
   async get(auth: Principal, id: string): Promise<RoleDto> {

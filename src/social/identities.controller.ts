@@ -1,5 +1,6 @@
-import { Controller, Delete, Get, HttpCode, HttpStatus } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, HttpStatus, Query } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiConflictResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
@@ -11,6 +12,7 @@ import type { Principal } from '../auth/principal/principal';
 import { AccountSelfService } from '../account/account-holder';
 import { ProblemResponseDto } from '../common/http/problem-response.dto';
 import { Auth } from '../common/http/request-context';
+import { PageQueryDto } from '../common/pagination/pagination';
 import { IdentityListDto } from './dto/identity.dto';
 import { IdentitiesService } from './identities.service';
 import { UuidParam } from '../common/pipes/parse-uuid.pipe';
@@ -24,8 +26,12 @@ export class IdentitiesController {
   @AccountSelfService()
   @ApiOperation({ summary: "The caller's linked social and SSO identities" })
   @ApiOkResponse({ type: IdentityListDto })
-  list(@Auth() auth: Principal): Promise<IdentityListDto> {
-    return this.identities.list(auth);
+  @ApiBadRequestResponse({
+    description: 'Bad `limit`, `cursor` or `order` (`validation_failed`)',
+    type: ProblemResponseDto,
+  })
+  list(@Auth() auth: Principal, @Query() query: PageQueryDto): Promise<IdentityListDto> {
+    return this.identities.list(auth, query);
   }
 
   @Delete(':id')

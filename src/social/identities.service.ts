@@ -8,10 +8,10 @@ import {
   type TenantScopedRepository,
 } from '../common/database/tenant-scoped.repository';
 import { AppError } from '../common/errors/app-error';
+import { type PageQueryDto, paginate } from '../common/pagination/pagination';
 import { TransactionRunner } from '../database/transaction-runner';
 import { UserIdentity } from '../users/entities/user-identity.entity';
 import { User } from '../users/entities/user.entity';
-import { UserIdentitiesService } from '../users/user-identities.service';
 import { IdentityDto, type IdentityListDto } from './dto/identity.dto';
 
 /**
@@ -22,7 +22,6 @@ import { IdentityDto, type IdentityListDto } from './dto/identity.dto';
 @Injectable()
 export class IdentitiesService {
   constructor(
-    private readonly identities: UserIdentitiesService,
     private readonly transactions: TransactionRunner,
     private readonly audit: AuditService,
     @InjectTenantRepository(User) private readonly users: TenantScopedRepository<User>,
@@ -30,10 +29,13 @@ export class IdentitiesService {
     private readonly links: TenantScopedRepository<UserIdentity>,
   ) {}
 
-  async list(auth: Principal): Promise<IdentityListDto> {
+  async list(auth: Principal, query: PageQueryDto): Promise<IdentityListDto> {
     const { userId } = requireAccountHolder(auth);
-    const rows = await this.identities.listOfUser(userId);
-    return { items: rows.map((row) => IdentityDto.from(row)), nextCursor: null };
+    const { rows, nextCursor } = await paginate(
+      this.links.queryBuilder('identity').andWhere('identity.userId = :userId', { userId }),
+      query,
+    );
+    return { items: rows.map((row) => IdentityDto.from(row)), nextCursor };
   }
 
   async unlink(auth: Principal, id: string): Promise<void> {

@@ -24,11 +24,8 @@ import type { Principal } from '../auth/principal/principal';
 import { Can } from '../common/decorators/access.decorators';
 import { ProblemResponseDto } from '../common/http/problem-response.dto';
 import { Auth } from '../common/http/request-context';
-import {
-  CreateSsoConnectionDto,
-  ListSsoConnectionsQueryDto,
-  UpdateSsoConnectionDto,
-} from './dto/sso-connection.dto';
+import { PageQueryDto } from '../common/pagination/pagination';
+import { CreateSsoConnectionDto, UpdateSsoConnectionDto } from './dto/sso-connection.dto';
 import { SsoConnectionDto, SsoConnectionListDto } from './dto/sso-connection-response.dto';
 import { SsoConnectionsService } from './sso-connections.service';
 import { UuidParam } from '../common/pipes/parse-uuid.pipe';
@@ -43,11 +40,8 @@ export class SsoConnectionsController {
   @Can('read', 'SsoConnection')
   @ApiOperation({ summary: "The tenant's SSO connections" })
   @ApiOkResponse({ type: SsoConnectionListDto })
-  list(
-    @Auth() auth: Principal,
-    @Query() query: ListSsoConnectionsQueryDto,
-  ): Promise<SsoConnectionListDto> {
-    return this.connections.list(auth, query.limit ? Number(query.limit) : 20, query.cursor);
+  list(@Auth() auth: Principal, @Query() query: PageQueryDto): Promise<SsoConnectionListDto> {
+    return this.connections.list(auth, query);
   }
 
   @Post()

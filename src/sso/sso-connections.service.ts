@@ -11,7 +11,7 @@ import {
 } from '../common/database/tenant-scoped.repository';
 import { AppError } from '../common/errors/app-error';
 import { definedKeys } from '../common/http/defined-keys';
-import { toPage } from '../common/pagination/pagination';
+import { type PageQueryDto, paginate } from '../common/pagination/pagination';
 import { isUuid } from '../common/pipes/parse-uuid.pipe';
 import { AppConfig } from '../config/app-config';
 import { TransactionRunner } from '../database/transaction-runner';
@@ -72,23 +72,18 @@ export class SsoConnectionsService {
     this.changeListeners.push(listener);
   }
 
-  async list(
-    auth: Principal,
-    limit: number,
-    cursor: string | undefined,
-  ): Promise<SsoConnectionListDto> {
-    const query = whereAccessible(
-      this.connections.queryBuilder('connection'),
-      'connection',
-      auth.permissions,
-      'read',
-      'SsoConnection',
-    )
-      .leftJoinAndSelect('connection.domains', 'domain')
-      .orderBy('connection.id', 'ASC')
-      .take(limit + 1);
-    if (cursor) query.andWhere('connection.id > :cursor', { cursor });
-    return toPage(await query.getMany(), limit, (row) => this.toDto(row));
+  async list(auth: Principal, query: PageQueryDto): Promise<SsoConnectionListDto> {
+    const { rows, nextCursor } = await paginate(
+      whereAccessible(
+        this.connections.queryBuilder('connection'),
+        'connection',
+        auth.permissions,
+        'read',
+        'SsoConnection',
+      ).leftJoinAndSelect('connection.domains', 'domain'),
+      query,
+    );
+    return { items: rows.map((row) => this.toDto(row)), nextCursor };
   }
 
   async get(auth: Principal, id: string): Promise<SsoConnectionDto> {

@@ -63,7 +63,7 @@ export class TenantsController {
   @ApiOperation({ summary: 'Every tenant (platform admins)' })
   @ApiOkResponse({ type: TenantPageDto })
   list(@Query() query: PageQueryDto): Promise<TenantPageDto> {
-    return this.tenants.list(query.limit, query.cursor);
+    return this.tenants.list(query);
   }
 
   @Post()

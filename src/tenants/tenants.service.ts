@@ -8,7 +8,7 @@ import { InvalidationBus } from '../common/cache/invalidation-bus';
 import { TenantScope } from '../common/database/tenant-scope';
 import { AppError } from '../common/errors/app-error';
 import { definedKeys } from '../common/http/defined-keys';
-import { DEFAULT_PAGE_SIZE, type Page, toPage } from '../common/pagination/pagination';
+import { type Page, type PageQueryDto, paginate } from '../common/pagination/pagination';
 import { AppConfig } from '../config/app-config';
 import { TransactionRunner } from '../database/transaction-runner';
 import { createBuiltInRoles } from '../roles/built-in-roles';
@@ -136,13 +136,9 @@ export class TenantsService {
 
   // --- the platform ---------------------------------------------------------------------------
 
-  async list(limit = DEFAULT_PAGE_SIZE, cursor?: string): Promise<Page<TenantDto>> {
-    const query = this.tenants
-      .createQueryBuilder('tenant')
-      .orderBy('tenant.id', 'ASC')
-      .take(limit + 1);
-    if (cursor) query.where('tenant.id > :cursor', { cursor });
-    return toPage(await query.getMany(), limit, (tenant) => this.toDto(tenant));
+  async list(query: PageQueryDto): Promise<Page<TenantDto>> {
+    const { rows, nextCursor } = await paginate(this.tenants.createQueryBuilder('tenant'), query);
+    return { items: rows.map((tenant) => this.toDto(tenant)), nextCursor };
   }
 
   async get(id: string): Promise<TenantDto> {

@@ -74,13 +74,6 @@ export class UserIdentitiesService {
     return this.identities.findOne({ provider, subject });
   }
 
-  listOfUser(userId: string): Promise<UserIdentity[]> {
-    return this.identities.find({
-      where: { userId },
-      order: { createdAt: 'ASC', id: 'ASC' },
-    });
-  }
-
   /** Links inside the caller's transaction (with the account it may have just created). */
   async link(
     manager: EntityManager,

@@ -12,7 +12,7 @@ import {
 } from '../common/database/tenant-scoped.repository';
 import { AppError } from '../common/errors/app-error';
 import { definedKeys } from '../common/http/defined-keys';
-import { DEFAULT_PAGE_SIZE, type Page, toPage } from '../common/pagination/pagination';
+import { type Page, paginate } from '../common/pagination/pagination';
 import { TransactionRunner } from '../database/transaction-runner';
 import { whereAccessible } from '../roles/accessible-query';
 import { USER_SUBJECT } from '../roles/core.permissions';
@@ -61,7 +61,6 @@ export class UsersService {
   }
 
   async list(auth: Principal, query: ListUsersQueryDto): Promise<Page<VisibleUser>> {
-    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const builder = whereAccessible(
       this.users.queryBuilder('user'),
       'user',
@@ -70,10 +69,7 @@ export class UsersService {
       'User',
     )
       .leftJoinAndSelect('user.roles', 'role')
-      .andWhere('user.deletedAt IS NULL')
-      .orderBy('user.id', 'ASC')
-      .take(limit + 1);
-    if (query.cursor) builder.andWhere('user.id > :cursor', { cursor: query.cursor });
+      .andWhere('user.deletedAt IS NULL');
     if (query.search) {
       const pattern = `%${escapeLike(query.search.toLowerCase())}%`;
       builder.andWhere(
@@ -83,7 +79,8 @@ export class UsersService {
         },
       );
     }
-    return toPage(await builder.getMany(), limit, (user) => this.view(auth, user));
+    const { rows, nextCursor } = await paginate(builder, query);
+    return { items: rows.map((user) => this.view(auth, user)), nextCursor };
   }
 
   async get(auth: Principal, id: string): Promise<VisibleUser> {

@@ -366,12 +366,15 @@ describe('SSO connections API, discovery and ssoRequired', () => {
     const first = await t.http().get('/v1/sso/connections?limit=1').set(admin.headers);
     expect(first.status).toBe(200);
     expect(first.body.items).toHaveLength(1);
-    expect(first.body.nextCursor).toBe(first.body.items[0].id);
+    // The cursor is opaque (a position, not an id), and pages go on from it, oldest first.
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    expect(first.body.nextCursor).not.toBe(first.body.items[0].id);
     const second = await t
       .http()
       .get(`/v1/sso/connections?limit=1&cursor=${first.body.nextCursor}`)
       .set(admin.headers);
-    expect(second.body.items[0].id > first.body.items[0].id).toBe(true);
+    expect(second.body.items[0].createdAt >= first.body.items[0].createdAt).toBe(true);
+    expect(second.body.items[0].id).not.toBe(first.body.items[0].id);
     expect((await t.http().get('/v1/sso/connections?limit=0').set(admin.headers)).status).toBe(400);
     expect((await t.http().get('/v1/sso/connections?limit=101').set(admin.headers)).status).toBe(
       400,

@@ -44,7 +44,7 @@ export class __Names__Controller {
   @ApiOperation({ summary: '__Label__ of the tenant' })
   @ApiOkResponse({ type: __Name__PageDto })
   list(@Auth() auth: Principal, @Query() query: PageQueryDto): Promise<__Name__PageDto> {
-    return this.__camels__.list(auth, query.limit, query.cursor);
+    return this.__camels__.list(auth, query);
   }
 
   @Post()

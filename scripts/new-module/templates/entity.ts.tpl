@@ -4,7 +4,7 @@ import { Tenant } from '../../tenants/entities/tenant.entity';
 
 /** A __label__ item of a tenant, owned by one of its users. */
 @Entity('__table__')
-@Index('ix___table___tenant', ['tenantId', 'id'])
+@Index('ix___table___tenant_created', ['tenantId', 'createdAt', 'id'])
 export class __Name__ {
   @UuidPrimaryColumn()
   id!: string;

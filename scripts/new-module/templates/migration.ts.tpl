@@ -19,7 +19,12 @@ export class __Names____timestamp__ implements MigrationInterface {
           c.timestamp('created_at'),
           c.timestamp('updated_at'),
         ],
-        indices: [new TableIndex({ name: 'ix___table___tenant', columnNames: ['tenant_id', 'id'] })],
+        indices: [
+          new TableIndex({
+            name: 'ix___table___tenant_created',
+            columnNames: ['tenant_id', 'created_at', 'id'],
+          }),
+        ],
         foreignKeys: [
           new TableForeignKey({
             name: 'fk___table___tenant_id',

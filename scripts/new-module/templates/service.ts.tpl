@@ -8,7 +8,7 @@ import {
 } from '../common/database/tenant-scoped.repository';
 import { AppError } from '../common/errors/app-error';
 import { definedKeys } from '../common/http/defined-keys';
-import { DEFAULT_PAGE_SIZE, type Page, toPage } from '../common/pagination/pagination';
+import { type Page, type PageQueryDto, paginate } from '../common/pagination/pagination';
 import { whereAccessible } from '../roles/accessible-query';
 import type { Create__Name__Dto, __Name__Dto, Update__Name__Dto } from './dto/__name__.dto';
 import { __Name__ } from './entities/__name__.entity';
@@ -36,13 +36,13 @@ export class __Names__Service {
     private readonly audit: AuditService,
   ) {}
 
-  async list(auth: Principal, limit = DEFAULT_PAGE_SIZE, cursor?: string): Promise<Page<__Name__Dto>> {
+  async list(auth: Principal, query: PageQueryDto): Promise<Page<__Name__Dto>> {
     // The caller's rules are the WHERE clause: every page is full, whatever the role's conditions.
-    const query = whereAccessible(this.rows.queryBuilder('row'), 'row', auth.permissions, 'read', '__Name__')
-      .orderBy('row.id', 'ASC')
-      .take(limit + 1);
-    if (cursor) query.andWhere('row.id > :cursor', { cursor });
-    return toPage(await query.getMany(), limit, toDto);
+    const { rows, nextCursor } = await paginate(
+      whereAccessible(this.rows.queryBuilder('row'), 'row', auth.permissions, 'read', '__Name__'),
+      query,
+    );
+    return { items: rows.map(toDto), nextCursor };
   }
 
   async get(auth: Principal, id: string): Promise<__Name__Dto> {

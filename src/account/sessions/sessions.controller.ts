@@ -13,7 +13,8 @@ import type { Principal } from '../../auth/principal/principal';
 import { AccountSelfService } from '../account-holder';
 import { ProblemResponseDto } from '../../common/http/problem-response.dto';
 import { Auth } from '../../common/http/request-context';
-import { ListSessionsQueryDto, SessionListDto } from '../dto/session.dto';
+import { NewestFirstPageQueryDto } from '../../common/pagination/pagination';
+import { SessionListDto } from '../dto/session.dto';
 import { AllowedBeforeMfaEnrollment } from '../mfa/admin-mfa.gate';
 import { UserSessionsService } from './user-sessions.service';
 import { UuidParam } from '../../common/pipes/parse-uuid.pipe';
@@ -30,10 +31,10 @@ export class SessionsController {
   @ApiOperation({ summary: "The caller's live sessions (signed-in devices), newest first" })
   @ApiOkResponse({ type: SessionListDto })
   @ApiBadRequestResponse({
-    description: 'Bad `limit` or `cursor` (`validation_failed`)',
+    description: 'Bad `limit`, `cursor` or `order` (`validation_failed`)',
     type: ProblemResponseDto,
   })
-  list(@Auth() auth: Principal, @Query() query: ListSessionsQueryDto): Promise<SessionListDto> {
+  list(@Auth() auth: Principal, @Query() query: NewestFirstPageQueryDto): Promise<SessionListDto> {
     return this.sessions.list(auth, query);
   }
 

@@ -10,23 +10,8 @@ import {
 } from '../../common/database/tenant-scoped.repository';
 import { AppError } from '../../common/errors/app-error';
 import { requireAccountHolder } from '../account-holder';
-import type { ListSessionsQueryDto, SessionDto, SessionListDto } from '../dto/session.dto';
-import { isUuid } from '../../common/pipes/parse-uuid.pipe';
-
-export const DEFAULT_PAGE_SIZE = 20;
-
-/** The cursor is the last session id of a page, wrapped so that clients treat it as opaque. */
-function encodeCursor(id: string): string {
-  return Buffer.from(id, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!isUuid(id)) {
-    throw AppError.validation([{ field: 'cursor', message: 'is not a cursor of this list' }]);
-  }
-  return id.toLowerCase();
-}
+import { type PageQueryDto, paginate } from '../../common/pagination/pagination';
+import type { SessionDto, SessionListDto } from '../dto/session.dto';
 
 /** The signed-in user's own sessions (devices): list them, end one. */
 @Injectable()
@@ -41,9 +26,8 @@ export class UserSessionsService {
    * Live sessions, newest first: not revoked, before their absolute end, and holding a refresh
    * token that can still be used (a session idle past `REFRESH_TOKEN_TTL` is over).
    */
-  async list(auth: Principal, query: ListSessionsQueryDto): Promise<SessionListDto> {
+  async list(auth: Principal, query: PageQueryDto): Promise<SessionListDto> {
     const { userId, sessionId } = requireAccountHolder(auth);
-    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const now = new Date();
     const builder = this.sessions
       .queryBuilder('session')
@@ -60,18 +44,9 @@ export class UserSessionsService {
           .andWhere('token.expiresAt > :now')
           .getQuery();
         return `EXISTS ${usable}`;
-      })
-      .orderBy('session.id', 'DESC')
-      .limit(limit + 1);
-    if (query.cursor)
-      builder.andWhere('session.id < :cursor', { cursor: decodeCursor(query.cursor) });
-    const rows = await builder.getMany();
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((session) => toDto(session, sessionId)),
-      nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null,
-    };
+      });
+    const { rows, nextCursor } = await paginate(builder, query, { defaultOrder: 'desc' });
+    return { items: rows.map((session) => toDto(session, sessionId)), nextCursor };
   }
 
   /** Ends one of the caller's sessions; another user's, or an unknown id, is 404. */

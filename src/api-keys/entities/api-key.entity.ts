@@ -10,6 +10,7 @@ import { User } from '../../users/entities/user.entity';
 @Entity('api_keys')
 @Index('uq_api_keys_prefix', ['prefix'], { unique: true })
 @Index('ix_api_keys_tenant', ['tenantId', 'id'])
+@Index('ix_api_keys_tenant_created', ['tenantId', 'createdAt', 'id'])
 export class ApiKey {
   @UuidPrimaryColumn()
   id!: string;

@@ -73,7 +73,11 @@ export class AuditEventPageDto {
   @ApiProperty({ type: [AuditEventDto] })
   items!: AuditEventDto[];
 
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as `cursor` (or `after`) for the next page; see `order=asc` for tailing',
+  })
   nextCursor!: string | null;
 }
 

@@ -1,22 +1,15 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsPageCursor, NewestFirstPageQueryDto } from '../../common/pagination/pagination';
 
 /** Printable ASCII without spaces: every id the log stores (UUIDs, OAuth client ids). */
 const ID_PATTERN = /^[\x21-\x7e]+$/;
 
-/** `GET /v1/audit-events` filters (SPEC §13). Unknown parameters are refused like unknown fields. */
-export class ListAuditEventsQueryDto {
+/**
+ * `GET /v1/audit-events` filters (SPEC §13) and paging, newest first by default. Unknown
+ * parameters are refused like unknown fields.
+ */
+export class ListAuditEventsQueryDto extends NewestFirstPageQueryDto {
   @ApiPropertyOptional({
     example: 'auth.*',
     description: 'An action (`auth.login`), or every action under a prefix (`auth.*`)',
@@ -69,17 +62,15 @@ export class ListAuditEventsQueryDto {
   @IsISO8601({ strict: true, strictSeparator: true }, { message: 'must be an ISO 8601 date-time' })
   to?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page' })
+  @ApiPropertyOptional({
+    type: 'string',
+    maxLength: 200,
+    description:
+      'The same as `cursor`, named for tailing: with `order=asc`, the events recorded after this ' +
+      'position, each exactly once. Give one of `after` and `cursor`.',
+  })
   @IsOptional()
   @IsString()
-  @MaxLength(200)
-  cursor?: string;
+  @IsPageCursor()
+  after?: string;
 }

@@ -13,6 +13,7 @@ export type AuditOutcome = 'success' | 'failure';
 @Entity('audit_events')
 @Index('uq_audit_events_chain_seq', ['chain', 'seq'], { unique: true })
 @Index('ix_audit_events_tenant_id', ['tenantId', 'id'])
+@Index('ix_audit_events_tenant_seq', ['tenantId', 'seq'])
 export class AuditEvent {
   @UuidPrimaryColumn()
   id!: string;

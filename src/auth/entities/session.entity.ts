@@ -9,6 +9,7 @@ import { User } from '../../users/entities/user.entity';
 @Entity('sessions')
 @Index('ix_sessions_user', ['userId'])
 @Index('ix_sessions_sso_connection_id', ['ssoConnectionId'])
+@Index('ix_sessions_user_created', ['userId', 'createdAt', 'id'])
 export class Session {
   @UuidPrimaryColumn()
   id!: string;

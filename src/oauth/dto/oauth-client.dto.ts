@@ -7,10 +7,8 @@ import {
   IsBoolean,
   IsIn,
   IsNotEmpty,
-  IsOptional,
   IsString,
   IsUUID,
-  Matches,
   MaxLength,
 } from 'class-validator';
 import { AbsentOrValue, Nullable } from '../../common/decorators/presence.decorators';
@@ -146,18 +144,6 @@ export class UpdateOAuthClientDto {
   @AbsentOrValue()
   @IsBoolean()
   skipConsent?: boolean;
-}
-
-export class ListOAuthClientsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Matches(/^(100|[1-9]\d?)$/, { message: 'must be a whole number from 1 to 100' })
-  limit?: string;
-
-  @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
-  @IsUUID('all')
-  cursor?: string;
 }
 
 export class OAuthClientDto {

@@ -20,6 +20,7 @@ export type OAuthGrantType = (typeof OAUTH_GRANT_TYPES)[number];
 @Entity('oauth_clients')
 @Index('uq_oauth_clients_client_id', ['clientId'], { unique: true })
 @Index('ix_oauth_clients_tenant', ['tenantId'])
+@Index('ix_oauth_clients_tenant_created', ['tenantId', 'createdAt', 'id'])
 export class OAuthClient {
   @UuidPrimaryColumn()
   id!: string;

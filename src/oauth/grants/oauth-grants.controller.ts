@@ -14,7 +14,8 @@ import type { Principal } from '../../auth/principal/principal';
 import { Authenticated } from '../../common/decorators/access.decorators';
 import { ProblemResponseDto } from '../../common/http/problem-response.dto';
 import { Auth } from '../../common/http/request-context';
-import { ListOAuthGrantsQueryDto, OAuthGrantListDto } from '../dto/oauth-grant.dto';
+import { NewestFirstPageQueryDto } from '../../common/pagination/pagination';
+import { OAuthGrantListDto } from '../dto/oauth-grant.dto';
 import { OAuthGrantsService } from './oauth-grants.service';
 
 const FIRST_PARTY_ONLY = {
@@ -34,13 +35,13 @@ export class OAuthGrantsController {
   @ApiOperation({ summary: "The caller's OAuth grants (connected applications), newest first" })
   @ApiOkResponse({ type: OAuthGrantListDto })
   @ApiBadRequestResponse({
-    description: 'Bad `limit` or `cursor` (`validation_failed`)',
+    description: 'Bad `limit`, `cursor` or `order` (`validation_failed`)',
     type: ProblemResponseDto,
   })
   @ApiForbiddenResponse(FIRST_PARTY_ONLY)
   list(
     @Auth() auth: Principal,
-    @Query() query: ListOAuthGrantsQueryDto,
+    @Query() query: NewestFirstPageQueryDto,
   ): Promise<OAuthGrantListDto> {
     return this.grants.list(auth, query);
   }

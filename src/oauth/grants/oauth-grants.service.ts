@@ -10,12 +10,8 @@ import { AuditService } from '../../audit/audit.service';
 import type { CredentialChange } from '../../auth/credential-changes';
 import type { Principal } from '../../auth/principal/principal';
 import { AppError } from '../../common/errors/app-error';
-import { DEFAULT_PAGE_SIZE } from '../../common/pagination/pagination';
-import type {
-  ListOAuthGrantsQueryDto,
-  OAuthGrantDto,
-  OAuthGrantListDto,
-} from '../dto/oauth-grant.dto';
+import type { PageQueryDto } from '../../common/pagination/pagination';
+import type { OAuthGrantDto, OAuthGrantListDto } from '../dto/oauth-grant.dto';
 import { OAuthClient } from '../entities/oauth-client.entity';
 import { OAuthConsentService } from '../oauth-consent.service';
 import { OidcArtifactStore, type StoredGrant } from '../provider/oidc-artifact-store.service';
@@ -25,24 +21,6 @@ export type GrantRevocationReason =
 
 /** A grant id as oidc-provider makes them (URL-safe random); anything else is no grant. */
 const GRANT_ID = /^[\w-]{1,64}$/;
-
-interface Cursor {
-  createdAt: Date;
-  id: string;
-}
-
-function encodeCursor(grant: StoredGrant): string {
-  return Buffer.from(`${grant.createdAt.getTime()}.${grant.id}`, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): Cursor {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('.');
-  const ms = Number(at);
-  if (!id || !GRANT_ID.test(id) || !Number.isSafeInteger(ms)) {
-    throw AppError.validation([{ field: 'cursor', message: 'is not a cursor of this list' }]);
-  }
-  return { createdAt: new Date(ms), id };
-}
 
 /**
  * OAuth grants as their user sees them ("connected apps"), and their revocation: by the user,
@@ -61,13 +39,10 @@ export class OAuthGrantsService {
     private readonly clients: TenantScopedRepository<OAuthClient>,
   ) {}
 
-  /** The caller's live grants, newest first. */
-  async list(auth: Principal, query: ListOAuthGrantsQueryDto): Promise<OAuthGrantListDto> {
+  /** The caller's live grants, newest first unless asked otherwise. */
+  async list(auth: Principal, query: PageQueryDto): Promise<OAuthGrantListDto> {
     const { userId } = requireAccountHolder(auth);
-    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-    const rows = await this.store.grantsOfAccount(userId, limit + 1, after);
-    const page = rows.slice(0, limit);
+    const { grants: page, nextCursor } = await this.store.grantsOfAccount(userId, query);
     const clients = await this.clientsOf(page);
     const lastUsed = await this.store.lastIssued(page.map((grant) => grant.id));
     const items: OAuthGrantDto[] = [];
@@ -84,8 +59,7 @@ export class OAuthGrantsService {
         lastUsedAt: lastUsed.get(grant.id)?.toISOString() ?? null,
       });
     }
-    const last = page[page.length - 1];
-    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+    return { items, nextCursor };
   }
 
   /** Revokes one of the caller's grants; another user's, or an unknown id, is 404. */

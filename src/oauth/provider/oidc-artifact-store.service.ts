@@ -10,6 +10,7 @@ import {
   storedId,
   storedUid,
 } from './artifact-keys';
+import { type PageQueryDto, paginate } from '../../common/pagination/pagination';
 
 /** Rows are kept this long past their expiry, so a replayed code or refresh token is still recognised. */
 const KEEP_AFTER_EXPIRY_MS = 60 * 60_000;
@@ -162,27 +163,21 @@ export class OidcArtifactStore implements OnModuleInit, OnModuleDestroy {
     };
   }
 
-  /** A user's grants, newest first, after the `(createdAt, id)` of the previous page. */
+  /** One page of a user's live grants, by `(issuedAt, id)`: newest first unless asked otherwise. */
   async grantsOfAccount(
     accountId: string,
-    limit: number,
-    after?: { createdAt: Date; id: string },
-  ): Promise<StoredGrant[]> {
-    const query = this.artifacts
+    query: PageQueryDto,
+  ): Promise<{ grants: StoredGrant[]; nextCursor: string | null }> {
+    const builder = this.artifacts
       .createQueryBuilder('a')
       .where('a.accountId = :accountId', { accountId })
       .andWhere('a.model = :model', { model: 'Grant' })
-      .andWhere('(a.expiresAt IS NULL OR a.expiresAt > :now)', { now: new Date() })
-      .orderBy('a.issuedAt', 'DESC')
-      .addOrderBy('a.id', 'DESC')
-      .limit(limit);
-    if (after) {
-      query.andWhere('(a.issuedAt < :at OR (a.issuedAt = :at AND a.id < :id))', {
-        at: after.createdAt,
-        id: after.id,
-      });
-    }
-    return (await query.getMany()).map((row) => this.toGrant(row));
+      .andWhere('(a.expiresAt IS NULL OR a.expiresAt > :now)', { now: new Date() });
+    const { rows, nextCursor } = await paginate(builder, query, {
+      key: 'issuedAt',
+      defaultOrder: 'desc',
+    });
+    return { grants: rows.map((row) => this.toGrant(row)), nextCursor };
   }
 
   async findGrant(id: string): Promise<StoredGrant | null> {

@@ -5,6 +5,7 @@ import { Tenant } from '../../tenants/entities/tenant.entity';
 /** The sample protected resource: a project of a tenant, owned by one of its users. */
 @Entity('projects')
 @Index('ix_projects_tenant', ['tenantId', 'id'])
+@Index('ix_projects_tenant_created', ['tenantId', 'createdAt', 'id'])
 export class Project {
   @UuidPrimaryColumn()
   id!: string;

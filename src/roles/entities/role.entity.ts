@@ -5,6 +5,7 @@ import type { PermissionRule } from '../permission-rule';
 
 @Entity('roles')
 @Index('uq_roles_tenant_name', ['tenantId', 'name'], { unique: true })
+@Index('ix_roles_tenant_created', ['tenantId', 'createdAt', 'id'])
 export class Role {
   @UuidPrimaryColumn()
   id!: string;

@@ -39,7 +39,7 @@ export class IdentityListDto {
   @ApiProperty({
     nullable: true,
     type: String,
-    description: 'Always null: a user has few identities',
+    description: 'Pass as `cursor` for the next page',
   })
   nextCursor!: string | null;
 }

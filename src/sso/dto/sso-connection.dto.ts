@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -7,7 +7,6 @@ import {
   IsIn,
   IsNotEmpty,
   IsObject,
-  IsOptional,
   IsString,
   Matches,
   MaxLength,
@@ -144,16 +143,4 @@ export class UpdateSsoConnectionDto {
   @ValidateNested()
   @Type(() => OidcSettingsDto)
   oidc?: OidcSettingsDto;
-}
-
-export class ListSsoConnectionsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Matches(/^(100|[1-9]\d?)$/, { message: 'must be a whole number from 1 to 100' })
-  limit?: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Matches(UUID_PATTERN, { message: 'must be a cursor from a previous page' })
-  cursor?: string;
 }

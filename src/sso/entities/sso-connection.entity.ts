@@ -39,6 +39,7 @@ export interface OidcSettings {
  */
 @Entity('sso_connections')
 @Index('ix_sso_connections_tenant_id', ['tenantId'])
+@Index('ix_sso_connections_tenant_created', ['tenantId', 'createdAt', 'id'])
 export class SsoConnection {
   @UuidPrimaryColumn()
   id!: string;

@@ -32,6 +32,7 @@ export const DEFAULT_TENANT_SETTINGS: Readonly<TenantSettings> = Object.freeze({
 
 @Entity('tenants')
 @Index('uq_tenants_slug', ['slug'], { unique: true })
+@Index('ix_tenants_created', ['createdAt', 'id'])
 export class Tenant {
   @UuidPrimaryColumn()
   id!: string;

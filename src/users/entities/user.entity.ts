@@ -13,6 +13,7 @@ export type UserStatus = (typeof USER_STATUSES)[number];
   unique: true,
   where: 'deleted_at IS NULL',
 })
+@Index('ix_users_tenant_created', ['tenantId', 'createdAt', 'id'])
 export class User {
   @UuidPrimaryColumn()
   id!: string;
