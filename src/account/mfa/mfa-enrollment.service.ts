@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, type Repository } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { IsNull } from 'typeorm';
 import { newId } from '../../common/crypto/ids';
 import { AuditService } from '../../audit/audit.service';
 import type { Principal } from '../../auth/principal/principal';
@@ -10,6 +10,10 @@ import { SecretBox } from '../../common/crypto/secret-box';
 import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-code';
 import type { ClientInfo } from '../../common/http/request-context';
+import {
+  InjectTenantRepository,
+  TenantScopedRepository,
+} from '../../common/database/tenant-scoped.repository';
 import { TransactionRunner } from '../../database/transaction-runner';
 import { User } from '../../users/entities/user.entity';
 import { requireAccountHolder } from '../account-holder';
@@ -47,7 +51,11 @@ export class MfaEnrollmentService {
     private readonly bus: InvalidationBus,
     private readonly audit: AuditService,
     private readonly credentials: CredentialChanges,
-    @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectTenantRepository(User) private readonly users: TenantScopedRepository<User>,
+    @InjectTenantRepository(UserMfaState)
+    private readonly states: TenantScopedRepository<UserMfaState>,
+    @InjectTenantRepository(MfaRecoveryCode)
+    private readonly recoveryCodes: TenantScopedRepository<MfaRecoveryCode>,
   ) {}
 
   async enroll(auth: Principal): Promise<TotpEnrollmentDto> {
@@ -77,14 +85,15 @@ export class MfaEnrollmentService {
     const now = new Date();
     const enabled = await this.transactions.run(async (manager) => {
       // Only the secret that was checked, and only once: a concurrent enroll or confirm loses.
-      const switched = await manager.update(
-        User,
-        { id: user.id, mfaEnabled: false, mfaSecret: user.mfaSecret ?? '' },
-        { mfaEnabled: true, updatedAt: now },
-      );
-      if (switched.affected !== 1) return false;
-      await manager.delete(UserMfaState, { userId: user.id });
-      await manager.insert(UserMfaState, {
+      const switched = await this.users
+        .in(manager)
+        .update(
+          { id: user.id, mfaEnabled: false, mfaSecret: user.mfaSecret ?? '' },
+          { mfaEnabled: true, updatedAt: now },
+        );
+      if (switched !== 1) return false;
+      await this.forgetFactors(manager, user.id);
+      await this.states.in(manager).insert({
         userId: user.id,
         tenantId: user.tenantId,
         // The code just used is spent: it cannot also sign in.
@@ -94,9 +103,7 @@ export class MfaEnrollmentService {
         enabledAt: now,
         updatedAt: now,
       });
-      await manager.delete(MfaRecoveryCode, { userId: user.id });
-      await manager.insert(
-        MfaRecoveryCode,
+      await this.recoveryCodes.in(manager).insert(
         recoveryCodes.map((recoveryCode) => ({
           id: newId(),
           tenantId: user.tenantId,
@@ -147,13 +154,10 @@ export class MfaEnrollmentService {
       throw error;
     }
     await this.transactions.run(async (manager) => {
-      await manager.update(
-        User,
-        { id: user.id },
-        { mfaEnabled: false, mfaSecret: null, updatedAt: new Date() },
-      );
-      await manager.delete(UserMfaState, { userId: user.id });
-      await manager.delete(MfaRecoveryCode, { userId: user.id });
+      await this.users
+        .in(manager)
+        .update({ id: user.id }, { mfaEnabled: false, mfaSecret: null, updatedAt: new Date() });
+      await this.forgetFactors(manager, user.id);
       await this.tokens.spendAll(user.id, ['mfa_challenge'], manager);
     });
     this.bus.publish('user', user.id);
@@ -171,9 +175,15 @@ export class MfaEnrollmentService {
     });
   }
 
+  /** The user's TOTP state and recovery codes, gone (in the caller's transaction). */
+  private async forgetFactors(manager: EntityManager, userId: string): Promise<void> {
+    await this.states.in(manager).delete({ userId });
+    await this.recoveryCodes.in(manager).delete({ userId });
+  }
+
   private async accountHolder(auth: Principal): Promise<User> {
     const { userId } = requireAccountHolder(auth);
-    const user = await this.users.findOne({ where: { id: userId, deletedAt: IsNull() } });
+    const user = await this.users.findOne({ id: userId, deletedAt: IsNull() });
     if (!user) throw AppError.invalidToken();
     return user;
   }

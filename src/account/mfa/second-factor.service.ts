@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, LessThan, LessThanOrEqual, MoreThanOrEqual, Or, type Repository } from 'typeorm';
+import { IsNull, LessThan, LessThanOrEqual, MoreThanOrEqual, Or } from 'typeorm';
 import { SecretBox } from '../../common/crypto/secret-box';
+import { TenantScope } from '../../common/database/tenant-scope';
+import {
+  InjectTenantRepository,
+  TenantScopedRepository,
+} from '../../common/database/tenant-scoped.repository';
 import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-code';
 import { MfaRecoveryCode } from '../entities/mfa-recovery-code.entity';
@@ -34,16 +38,27 @@ export function invalidCode(): AppError {
 export class SecondFactorService {
   constructor(
     private readonly box: SecretBox,
-    @InjectRepository(UserMfaState) private readonly states: Repository<UserMfaState>,
-    @InjectRepository(MfaRecoveryCode) private readonly recoveryCodes: Repository<MfaRecoveryCode>,
+    private readonly scope: TenantScope,
+    @InjectTenantRepository(UserMfaState)
+    private readonly states: TenantScopedRepository<UserMfaState>,
+    @InjectTenantRepository(MfaRecoveryCode)
+    private readonly recoveryCodes: TenantScopedRepository<MfaRecoveryCode>,
   ) {}
 
   /** Answers which factor matched, or throws 401 `invalid_credentials` / 429 `rate_limited`. */
-  async verify(
+  verify(
+    user: { id: string; tenantId: string; mfaSecret: string | null },
+    code: string,
+  ): Promise<SecondFactor> {
+    // The user's own tenant, whichever scope the caller is in (a login has entered it already).
+    return this.scope.run(user.tenantId, () => this.verifyInScope(user, code));
+  }
+
+  private async verifyInScope(
     user: { id: string; mfaSecret: string | null },
     code: string,
   ): Promise<SecondFactor> {
-    const state = await this.states.findOne({ where: { userId: user.id } });
+    const state = await this.states.findOne({ userId: user.id });
     if (!state || !user.mfaSecret) throw invalidCode();
     const now = new Date();
     if (!(await this.reserveAttempt(user.id, now))) throw await this.blocked(user.id, now);
@@ -75,16 +90,11 @@ export class SecondFactorService {
       const secret = this.box.open(sealedSecret, TOTP_SECRET_CONTEXT);
       const step = await verifyTotp(secret, code, state.lastTimeStep);
       if (step === null) return null;
-      const claimed = await this.states
-        .createQueryBuilder()
-        .update(UserMfaState)
-        .set({ lastTimeStep: step, updatedAt: now })
-        .where('user_id = :userId AND (last_time_step IS NULL OR last_time_step < :step)', {
-          userId,
-          step,
-        })
-        .execute();
-      return claimed.affected === 1 ? 'totp' : null;
+      const claimed = await this.states.update(
+        { userId, lastTimeStep: Or(IsNull(), LessThan(step)) },
+        { lastTimeStep: step, updatedAt: now },
+      );
+      return claimed === 1 ? 'totp' : null;
     }
     const normalised = normaliseRecoveryCode(code);
     if (!normalised) return null;
@@ -92,7 +102,7 @@ export class SecondFactorService {
       { userId, codeHash: hashRecoveryCode(userId, normalised), usedAt: IsNull() },
       { usedAt: now },
     );
-    return spent.affected === 1 ? 'recovery_code' : null;
+    return spent === 1 ? 'recovery_code' : null;
   }
 
   /**
@@ -109,7 +119,7 @@ export class SecondFactorService {
       },
       { failedAttempts: () => 'failed_attempts + 1', updatedAt: now },
     );
-    return reserved.affected === 1;
+    return reserved === 1;
   }
 
   /** Once every attempt is spent, blocks codes for a while and starts a new count after it. */
@@ -130,7 +140,7 @@ export class SecondFactorService {
    */
   private async blocked(userId: string, now: Date): Promise<AppError> {
     await this.blockWhenSpent(userId, now);
-    const state = await this.states.findOne({ where: { userId } });
+    const state = await this.states.findOne({ userId });
     const until = state?.blockedUntil && state.blockedUntil > now ? state.blockedUntil : now;
     return tooManyFailures(until, now);
   }

@@ -16,8 +16,8 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { findOneBy, updateWhere } from '../../database/raw-rows';
 import { TenantScope } from './tenant-scope';
 
+/** A row of one tenant. `findById` and `relationOf` need an `id` too (a TOTP state has none). */
 export interface TenantOwned extends ObjectLiteral {
-  id: string;
   /** Null only for rows of no tenant (instance-level audit events), which no scope reaches. */
   tenantId: string | null;
 }
@@ -85,7 +85,7 @@ export class TenantScopedRepository<T extends TenantOwned> {
    * the database's (docs/performance.md).
    */
   findById(id: string, relations?: FindManyOptions<T>['relations']): Promise<T | null> {
-    if (relations) return this.findOne({ id } as FindOptionsWhere<T>, relations);
+    if (relations) return this.findOne({ id } as unknown as FindOptionsWhere<T>, relations);
     this.byTenantAndId ??= findOneBy<T>(this.repository.manager, this.repository.target, [
       'tenantId',
       'id',
