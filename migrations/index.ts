@@ -13,6 +13,7 @@ import { OneTimeCodeChallenge1764401300000 } from './1764401300000-one-time-code
 import { AuditChainKeys1764401400000 } from './1764401400000-audit-chain-keys';
 import { MfaChallengeConnection1764401600000 } from './1764401600000-mfa-challenge-connection';
 import { HashedOAuthArtifacts1764401700000 } from './1764401700000-hashed-oauth-artifacts';
+import { RowVersions1764401900000 } from './1764401900000-row-versions';
 
 /** Every migration, oldest first. Listed, not globbed, so tests and the CLI load the same set. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   AuditChainKeys1764401400000,
   MfaChallengeConnection1764401600000,
   HashedOAuthArtifacts1764401700000,
+  RowVersions1764401900000,
 ] as const;
