@@ -21,7 +21,9 @@ import {
 import type { Principal } from '../auth/principal/principal';
 import { Can } from '../common/decorators/access.decorators';
 import { ProblemResponseDto } from '../common/http/problem-response.dto';
+import type { IfMatch } from '../common/http/if-match';
 import { Auth } from '../common/http/request-context';
+import { IfMatchHeader, VersionedRead, VersionedWrite } from '../common/http/versioned';
 import {
   CreateOAuthClientDto,
   ListOAuthClientsQueryDto,
@@ -64,7 +66,7 @@ export class OAuthClientsController {
   @Get(':id')
   @Can('read', 'OAuthClient')
   @ApiOperation({ summary: 'One OAuth client' })
-  @ApiOkResponse({ type: OAuthClientDto })
+  @VersionedRead(OAuthClientDto)
   @ApiNotFoundResponse({ type: ProblemResponseDto })
   get(@Auth() auth: Principal, @UuidParam() id: string): Promise<OAuthClientDto> {
     return this.clients.get(auth, id);
@@ -73,14 +75,15 @@ export class OAuthClientsController {
   @Patch(':id')
   @Can('update', 'OAuthClient')
   @ApiOperation({ summary: 'Change an OAuth client' })
-  @ApiOkResponse({ type: OAuthClientDto })
+  @VersionedWrite(OAuthClientDto)
   @ApiNotFoundResponse({ type: ProblemResponseDto })
   update(
     @Auth() auth: Principal,
     @UuidParam() id: string,
     @Body() body: UpdateOAuthClientDto,
+    @IfMatchHeader() ifMatch: IfMatch,
   ): Promise<OAuthClientDto> {
-    return this.clients.update(auth, id, body);
+    return this.clients.update(auth, id, body, ifMatch);
   }
 
   @Delete(':id')

@@ -10,6 +10,7 @@ import {
 } from '../common/database/tenant-scoped.repository';
 import { AppError } from '../common/errors/app-error';
 import { definedKeys } from '../common/http/defined-keys';
+import { IfMatch } from '../common/http/if-match';
 import { DEFAULT_PAGE_SIZE, type Page, toPage } from '../common/pagination/pagination';
 import { whereAccessible } from './accessible-query';
 import type { CreateRoleDto, PermissionCatalogDto, RoleDto, UpdateRoleDto } from './dto/role.dto';
@@ -28,6 +29,7 @@ export function toRoleDto(role: Role): RoleDto {
     permissions: rulesOfRole(role),
     createdAt: role.createdAt.toISOString(),
     updatedAt: role.updatedAt.toISOString(),
+    version: role.version,
   };
 }
 
@@ -107,11 +109,17 @@ export class RolesService {
     return toRoleDto(role);
   }
 
-  async update(auth: Principal, id: string, input: UpdateRoleDto): Promise<RoleDto> {
+  async update(
+    auth: Principal,
+    id: string,
+    input: UpdateRoleDto,
+    ifMatch = IfMatch.ABSENT,
+  ): Promise<RoleDto> {
     const role = await this.load(auth, 'update', id);
     if (role.builtIn) throw AppError.forbidden('Built-in roles cannot be changed.');
     // Changing a role means holding what it grants now, and what it will grant.
     assertGrantable(auth, role.permissions);
+    const guard = ifMatch.check(role.version);
     const changes: Partial<Role> = { updatedAt: new Date() };
     if (input.permissions !== undefined) {
       const { rules, errors } = validateRules(input.permissions);
@@ -120,7 +128,7 @@ export class RolesService {
       changes.permissions = rules;
     }
     if (input.description !== undefined) changes.description = input.description;
-    await this.roles.update({ id }, changes);
+    guard.settle(await this.roles.update(guard.where({ id }), changes));
     this.bus.publish('tenant', auth.tenant.id);
     this.audit.record({
       action: 'role.updated',
@@ -129,7 +137,7 @@ export class RolesService {
       target: { type: 'role', id },
       metadata: { fields: definedKeys(input) },
     });
-    return toRoleDto({ ...role, ...changes });
+    return toRoleDto({ ...role, ...changes, version: guard.next });
   }
 
   async remove(auth: Principal, id: string): Promise<void> {

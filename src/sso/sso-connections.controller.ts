@@ -23,7 +23,9 @@ import {
 import type { Principal } from '../auth/principal/principal';
 import { Can } from '../common/decorators/access.decorators';
 import { ProblemResponseDto } from '../common/http/problem-response.dto';
+import type { IfMatch } from '../common/http/if-match';
 import { Auth } from '../common/http/request-context';
+import { IfMatchHeader, VersionedRead, VersionedWrite } from '../common/http/versioned';
 import {
   CreateSsoConnectionDto,
   ListSsoConnectionsQueryDto,
@@ -66,7 +68,7 @@ export class SsoConnectionsController {
   @Get(':id')
   @Can('read', 'SsoConnection')
   @ApiOperation({ summary: 'One connection (the OIDC client secret is never returned)' })
-  @ApiOkResponse({ type: SsoConnectionDto })
+  @VersionedRead(SsoConnectionDto)
   @ApiNotFoundResponse({ type: ProblemResponseDto })
   get(@Auth() auth: Principal, @UuidParam() id: string): Promise<SsoConnectionDto> {
     return this.connections.get(auth, id);
@@ -75,7 +77,7 @@ export class SsoConnectionsController {
   @Patch(':id')
   @Can('update', 'SsoConnection')
   @ApiOperation({ summary: 'Change a connection; the type cannot change' })
-  @ApiOkResponse({ type: SsoConnectionDto })
+  @VersionedWrite(SsoConnectionDto)
   @ApiNotFoundResponse({ type: ProblemResponseDto })
   @ApiForbiddenResponse({
     description: 'Anything but the name is owner-level (platform admin in the root tenant)',
@@ -86,8 +88,9 @@ export class SsoConnectionsController {
     @Auth() auth: Principal,
     @UuidParam() id: string,
     @Body() body: UpdateSsoConnectionDto,
+    @IfMatchHeader() ifMatch: IfMatch,
   ): Promise<SsoConnectionDto> {
-    return this.connections.update(auth, id, body);
+    return this.connections.update(auth, id, body, ifMatch);
   }
 
   @Post(':id/domains/verify')

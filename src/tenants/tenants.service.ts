@@ -7,8 +7,10 @@ import type { Principal } from '../auth/principal/principal';
 import { InvalidationBus } from '../common/cache/invalidation-bus';
 import { AppError } from '../common/errors/app-error';
 import { definedKeys } from '../common/http/defined-keys';
+import { IfMatch } from '../common/http/if-match';
 import { DEFAULT_PAGE_SIZE, type Page, toPage } from '../common/pagination/pagination';
 import { AppConfig } from '../config/app-config';
+import { updateWhere } from '../database/raw-rows';
 import { TransactionRunner } from '../database/transaction-runner';
 import { createBuiltInRoles } from '../roles/built-in-roles';
 import { UserDto } from '../users/dto/user.dto';
@@ -76,6 +78,7 @@ export class TenantsService {
         redirectAllowlist: tenant.settings.redirectAllowlist ?? null,
       },
       createdAt: tenant.createdAt.toISOString(),
+      version: tenant.version,
     };
   }
 
@@ -87,11 +90,16 @@ export class TenantsService {
     return this.toDto(tenant);
   }
 
-  async updateCurrent(auth: Principal, input: UpdateCurrentTenantDto): Promise<TenantDto> {
+  async updateCurrent(
+    auth: Principal,
+    input: UpdateCurrentTenantDto,
+    ifMatch = IfMatch.ABSENT,
+  ): Promise<TenantDto> {
     const tenant = await this.require(auth.tenant.id);
     const fields = definedKeys(input);
     if (fields.length === 0) auth.permissions.assert('update', 'Tenant', tenant);
     for (const field of fields) auth.permissions.assert('update', 'Tenant', tenant, field);
+    const guard = ifMatch.check(tenant.version);
     const settings: TenantSettings = { ...tenant.settings };
     if (input.settings) {
       const { socialProviders, redirectAllowlist, ...flags } = input.settings;
@@ -116,7 +124,7 @@ export class TenantsService {
       Object.assign(settings, flags);
     }
     const changes = { name: input.name ?? tenant.name, settings, updatedAt: new Date() };
-    await this.tenants.update({ id: tenant.id }, changes);
+    guard.settle(await updateWhere(this.tenants, guard.where({ id: tenant.id }), changes));
     this.bus.publish('tenant', tenant.id);
     this.audit.record({
       action: 'tenant.updated',
@@ -127,7 +135,7 @@ export class TenantsService {
         fields: [...fields, ...definedKeys(input.settings ?? {}).map((key) => `settings.${key}`)],
       },
     });
-    return this.toDto(Object.assign(tenant, changes));
+    return this.toDto(Object.assign(tenant, changes, { version: guard.next }));
   }
 
   // --- the platform ---------------------------------------------------------------------------
@@ -209,15 +217,21 @@ export class TenantsService {
     return { tenant: this.toDto(tenant), owner: UserDto.from(owner, owner.roles ?? []) };
   }
 
-  async update(auth: Principal, id: string, input: UpdateTenantDto): Promise<TenantDto> {
+  async update(
+    auth: Principal,
+    id: string,
+    input: UpdateTenantDto,
+    ifMatch = IfMatch.ABSENT,
+  ): Promise<TenantDto> {
     const tenant = await this.require(id);
     if (tenant.isRoot && input.status === 'suspended')
       throw AppError.forbidden('The root tenant cannot be suspended.');
+    const guard = ifMatch.check(tenant.version);
     const changes: Partial<Tenant> = { updatedAt: new Date() };
     if (input.name !== undefined) changes.name = input.name;
     if (input.plan !== undefined) changes.plan = input.plan;
     if (input.status !== undefined) changes.status = input.status;
-    await this.tenants.update({ id }, changes);
+    guard.settle(await updateWhere(this.tenants, guard.where({ id }), changes));
     // Suspension takes effect on every instance at once: cached principals of the tenant go.
     this.bus.publish('tenant', id);
     this.audit.record({
@@ -227,7 +241,7 @@ export class TenantsService {
       target: { type: 'tenant', id },
       metadata: { fields: definedKeys(input), ...(input.status ? { status: input.status } : {}) },
     });
-    return this.toDto(Object.assign(tenant, changes));
+    return this.toDto(Object.assign(tenant, changes, { version: guard.next }));
   }
 
   /** Deletes the tenant and everything it owns; its audit events stay (they have no foreign key). */

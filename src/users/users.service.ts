@@ -12,6 +12,7 @@ import {
 } from '../common/database/tenant-scoped.repository';
 import { AppError } from '../common/errors/app-error';
 import { definedKeys } from '../common/http/defined-keys';
+import { IfMatch } from '../common/http/if-match';
 import { DEFAULT_PAGE_SIZE, type Page, toPage } from '../common/pagination/pagination';
 import { TransactionRunner } from '../database/transaction-runner';
 import { whereAccessible } from '../roles/accessible-query';
@@ -55,7 +56,7 @@ export class UsersService {
     const dto = UserDto.from(user, user.roles ?? []);
     const allowed = auth.permissions.permittedFields('read', 'User', user, USER_FIELDS);
     if (allowed.length === USER_FIELDS.length) return dto;
-    const visible: VisibleUser = { id: dto.id };
+    const visible: VisibleUser = { id: dto.id, version: dto.version };
     for (const field of allowed) Object.assign(visible, { [field]: dto[field as keyof UserDto] });
     return visible;
   }
@@ -126,7 +127,12 @@ export class UsersService {
     return this.view(auth, user);
   }
 
-  async update(auth: Principal, id: string, input: UpdateUserDto): Promise<VisibleUser> {
+  async update(
+    auth: Principal,
+    id: string,
+    input: UpdateUserDto,
+    ifMatch = IfMatch.ABSENT,
+  ): Promise<VisibleUser> {
     const user = await this.load(id);
     const fields = definedKeys(input);
     if (fields.length === 0) auth.permissions.assert('update', 'User', user);
@@ -136,10 +142,11 @@ export class UsersService {
         throw AppError.forbidden('You cannot change the status of your own account.');
       this.assertManageable(auth, user);
     }
+    const guard = ifMatch.check(user.version);
     const changes: Partial<User> = { updatedAt: new Date() };
     if (input.name !== undefined) changes.name = input.name.trim();
     if (input.status !== undefined) changes.status = input.status;
-    await this.users.update({ id }, changes);
+    guard.settle(await this.users.update(guard.where({ id }), changes));
     if (input.status === 'disabled' && user.status !== 'disabled') {
       await this.sessions.revokeAllOfUser(id, 'user_disabled');
       await this.credentials.announce({
@@ -156,7 +163,7 @@ export class UsersService {
       target: { type: 'user', id },
       metadata: { fields, ...(input.status !== undefined ? { status: input.status } : {}) },
     });
-    return this.view(auth, Object.assign(user, changes));
+    return this.view(auth, Object.assign(user, changes, { version: guard.next }));
   }
 
   /**
@@ -187,20 +194,28 @@ export class UsersService {
   }
 
   /** Replaces the user's roles. The caller must hold every rule of the roles it adds or removes. */
-  async setRoles(auth: Principal, id: string, roleIds: readonly string[]): Promise<VisibleUser> {
+  async setRoles(
+    auth: Principal,
+    id: string,
+    roleIds: readonly string[],
+    ifMatch = IfMatch.ABSENT,
+  ): Promise<VisibleUser> {
     const user = await this.load(id);
     auth.permissions.assert('update', 'User', user, 'roles');
     this.assertManageable(auth, user);
     const roles = await this.rolesOfTenant(roleIds);
     assertGrantable(auth, roles.flatMap(rulesOfRole));
     await this.assertNotLastOwner(user, roles);
+    const guard = ifMatch.check(user.version);
     const before = (user.roles ?? []).map((role) => role.name).sort();
     await this.transactions.run(async (manager) => {
       const users = this.users.in(manager);
+      // The user's row first: a stale If-Match stops here, and its row lock orders concurrent
+      // changes of the roles.
+      guard.settle(await users.update(guard.where({ id: user.id }), { updatedAt: new Date() }));
       const relation = users.relationOf('roles', user);
       await relation.remove((user.roles ?? []).map((role) => role.id));
       await relation.add(roles.map((role) => role.id));
-      await users.update({ id: user.id }, { updatedAt: new Date() });
     });
     this.bus.publish('user', id);
     const after = roles.map((role) => role.name).sort();
@@ -215,6 +230,7 @@ export class UsersService {
       },
     });
     user.roles = roles;
+    user.version = guard.next;
     return this.view(auth, user);
   }
 

@@ -14,9 +14,10 @@ export function corsOptions(config: AppConfig): CorsOptions {
     origin: (origin, callback) =>
       callback(null, origin !== undefined && (allowAll || allowed.has(origin))),
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'X-API-Key', 'X-Request-Id'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'X-API-Key', 'X-Request-Id', 'If-Match'],
     exposedHeaders: [
       'X-Request-Id',
+      'ETag',
       'Retry-After',
       'RateLimit-Limit',
       'RateLimit-Remaining',
