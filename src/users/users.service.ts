@@ -56,7 +56,9 @@ export class UsersService {
     const dto = UserDto.from(user, user.roles ?? []);
     const allowed = auth.permissions.permittedFields('read', 'User', user, USER_FIELDS);
     if (allowed.length === USER_FIELDS.length) return dto;
-    const visible: VisibleUser = { id: dto.id, version: dto.version };
+    // No version (so no ETag) on a partial view: it moves on every write, logins included, and
+    // would show a caller the activity the field rules hide.
+    const visible: VisibleUser = { id: dto.id };
     for (const field of allowed) Object.assign(visible, { [field]: dto[field as keyof UserDto] });
     return visible;
   }

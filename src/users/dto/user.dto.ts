@@ -79,7 +79,7 @@ export class UserDto {
 
 /** What a principal may see of a user: every field, or only those its rules allow (members see
  * `{id, name, email}` of others). */
-export type VisibleUser = Partial<UserDto> & Pick<UserDto, 'id' | 'version'>;
+export type VisibleUser = Partial<UserDto> & Pick<UserDto, 'id'>;
 
 export class UserPageDto {
   @ApiProperty({ type: [UserDto], description: 'Members see only id, name and email of others' })
