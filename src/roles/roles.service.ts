@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { In } from 'typeorm';
 import { newId } from '../common/crypto/ids';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal/principal';
@@ -12,6 +13,8 @@ import { AppError } from '../common/errors/app-error';
 import { definedKeys } from '../common/http/defined-keys';
 import { IfMatch } from '../common/http/if-match';
 import { DEFAULT_PAGE_SIZE, type Page, toPage } from '../common/pagination/pagination';
+import { TransactionRunner } from '../database/transaction-runner';
+import { User } from '../users/entities/user.entity';
 import { whereAccessible } from './accessible-query';
 import type { CreateRoleDto, PermissionCatalogDto, RoleDto, UpdateRoleDto } from './dto/role.dto';
 import { Role } from './entities/role.entity';
@@ -42,6 +45,8 @@ export function toRoleDto(role: Role): RoleDto {
 export class RolesService {
   constructor(
     @InjectTenantRepository(Role) private readonly roles: TenantScopedRepository<Role>,
+    @InjectTenantRepository(User) private readonly users: TenantScopedRepository<User>,
+    private readonly transactions: TransactionRunner,
     private readonly bus: InvalidationBus,
     private readonly audit: AuditService,
   ) {}
@@ -144,7 +149,20 @@ export class RolesService {
     const role = await this.load(auth, 'delete', id);
     if (role.builtIn) throw AppError.forbidden('Built-in roles cannot be deleted.');
     assertGrantable(auth, role.permissions);
-    await this.roles.delete({ id });
+    await this.transactions.run(async (manager) => {
+      // The role leaves its holders' role lists: their versions move, so a tag read before is stale.
+      const holders = await this.users
+        .in(manager)
+        .queryBuilder('user')
+        .innerJoin('user.roles', 'role', 'role.id = :id', { id })
+        .select('user.id')
+        .getMany();
+      if (holders.length > 0) {
+        const ids = holders.map((user) => user.id);
+        await this.users.in(manager).update({ id: In(ids) }, { updatedAt: new Date() });
+      }
+      await this.roles.in(manager).delete({ id });
+    });
     this.bus.publish('tenant', auth.tenant.id);
     this.audit.record({
       action: 'role.deleted',

@@ -280,6 +280,27 @@ describe('versions, ETag and If-Match (no lost updates)', () => {
       );
       expect(final).toMatchObject({ description: 'Readers of users', permissions });
     });
+
+    it('deleting a role moves the version of every user who held it: their role lists changed', async () => {
+      const name = `doomed-${Date.now()}`;
+      const id = await createRole(t, tenant, name, [{ action: 'read', subject: 'Role' }]);
+      const holder = {
+        path: `/v1/users/${(await createMember(t, tenant, ['member', name])).userId}`,
+        headers: admin.headers,
+      };
+      const bystander = {
+        path: `/v1/users/${(await createMember(t, tenant)).userId}`,
+        headers: admin.headers,
+      };
+      const held = etagOf(await get(holder));
+      const untouched = etagOf(await get(bystander));
+      expect((await t.http().delete(`/v1/roles/${id}`).set(admin.headers)).status).toBe(204);
+      const after = await get(holder);
+      expect(after.body.roles.map((role: { name: string }) => role.name)).toEqual(['member']);
+      expect(etagOf(after)).not.toBe(held);
+      expectPreconditionFailed(await patch(holder, { name: 'Stale' }, held));
+      expect(etagOf(await get(bystander))).toBe(untouched);
+    });
   });
 
   describe('tenants', () => {
