@@ -27,17 +27,14 @@ describe('IfMatch', () => {
     }
   });
 
-  it.each([
-    ['"4"'],
-    ['"3", "4"'],
-    ['"9",W/"4","4"'],
-    [' "4" , , '],
-    [['"1"', '"4"']],
-  ])('%j matches version 4 and guards the write with it', (header) => {
-    const guard = IfMatch.parse(header).check(4);
-    expect(guard.where({ id: 'x' })).toEqual({ id: 'x', version: 4 });
-    expect(guard.next).toBe(5);
-  });
+  it.each([['"4"'], ['"3", "4"'], ['"9",W/"4","4"'], [' "4" , , '], [['"1"', '"4"']]])(
+    '%j matches version 4 and guards the write with it',
+    (header) => {
+      const guard = IfMatch.parse(header).check(4);
+      expect(guard.where({ id: 'x' })).toEqual({ id: 'x', version: 4 });
+      expect(guard.next).toBe(5);
+    },
+  );
 
   it('a guarded write that changed nothing lost the race: 412', () => {
     const guard = IfMatch.parse('"4"').check(4);
