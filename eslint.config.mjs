@@ -40,7 +40,6 @@ export const TENANT_SCOPE_RULE = [
   },
 ];
 
-
 export default tseslint.config(
   {
     ignores: [
@@ -121,10 +120,7 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: [
-      'src/**/*.spec.ts',
-      'src/common/database/tenant-scoped.repository.ts',
-    ],
+    ignores: ['src/**/*.spec.ts', 'src/common/database/tenant-scoped.repository.ts'],
     rules: { 'no-restricted-syntax': TENANT_SCOPE_RULE },
   },
   {

@@ -14,6 +14,7 @@ import { AuditChainKeys1764401400000 } from './1764401400000-audit-chain-keys';
 import { MfaChallengeConnection1764401600000 } from './1764401600000-mfa-challenge-connection';
 import { HashedOAuthArtifacts1764401700000 } from './1764401700000-hashed-oauth-artifacts';
 import { IdempotencyKeys1764401800000 } from './1764401800000-idempotency-keys';
+import { RowVersions1764401900000 } from './1764401900000-row-versions';
 import { ListOrderIndexes1764402000000 } from './1764402000000-list-order-indexes';
 
 /** Every migration, oldest first. Listed, not globbed, so tests and the CLI load the same set. */
@@ -34,5 +35,6 @@ export const MIGRATIONS = [
   MfaChallengeConnection1764401600000,
   HashedOAuthArtifacts1764401700000,
   IdempotencyKeys1764401800000,
+  RowVersions1764401900000,
   ListOrderIndexes1764402000000,
 ] as const;

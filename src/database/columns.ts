@@ -1,4 +1,4 @@
-import { Column, type ColumnOptions, PrimaryColumn } from 'typeorm';
+import { Column, type ColumnOptions, PrimaryColumn, VersionColumn } from 'typeorm';
 import { databaseEngine } from '../config/database-engine';
 
 /**
@@ -24,4 +24,13 @@ export function TimestampColumn(options: Omit<ColumnOptions, 'type'> = {}): Prop
 /** JSON kept as text: portable, and nothing queries inside it. */
 export function JsonColumn(options: Omit<ColumnOptions, 'type'> = {}): PropertyDecorator {
   return Column({ ...options, type: 'simple-json' });
+}
+
+/**
+ * The object's version (its ETag). TypeORM adds `version = version + 1` to every UPDATE it builds
+ * for the entity, and `plainUpdate` to the plain ones, so no write path can forget to move it;
+ * writes conditioned on it are in `common/http/if-match.ts`.
+ */
+export function RowVersionColumn(): PropertyDecorator {
+  return VersionColumn({ type: 'integer', default: 1 });
 }

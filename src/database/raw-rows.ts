@@ -128,10 +128,10 @@ export async function affectedRows(
 /**
  * `UPDATE … SET … WHERE a = ? AND …` for plain column values matched on plain column values,
  * or null when the update needs the query builder: relation objects, embedded or computed
- * values, operators in the condition, or an entity whose update-date or version column TypeORM
- * would set by itself. A foreign-key column that doubles as a relation's join column
- * (`tenantId` beside `tenant`) is plain when given its id: every tenant-scoped update matches
- * on one.
+ * values, operators in the condition, or an entity whose update-date column TypeORM would set by
+ * itself. A version column moves as in TypeORM's own UPDATE (`version = version + 1`, unless the
+ * values set it). A foreign-key column that doubles as a relation's join column (`tenantId`
+ * beside `tenant`) is plain when given its id: every tenant-scoped update matches on one.
  */
 export function plainUpdate<T extends ObjectLiteral>(
   manager: EntityManager,
@@ -140,7 +140,7 @@ export function plainUpdate<T extends ObjectLiteral>(
   values: Readonly<Record<string, unknown>>,
 ): { sql: string; parameters: unknown[] } | null {
   const metadata = manager.connection.getMetadata(target);
-  if (metadata.updateDateColumn || metadata.versionColumn) return null;
+  if (metadata.updateDateColumn) return null;
   const driver = manager.connection.driver;
   const parameters: unknown[] = [];
   const terms = (record: Readonly<Record<string, unknown>>, plainOnly: boolean) => {
@@ -159,6 +159,11 @@ export function plainUpdate<T extends ObjectLiteral>(
     return out.length > 0 ? out : null;
   };
   const assignments = terms(values, false);
+  const version = metadata.versionColumn;
+  if (assignments && version && values[version.propertyName] === undefined) {
+    const name = driver.escape(version.databaseName);
+    assignments.push(`${name} = ${name} + 1`);
+  }
   const conditions = assignments && terms(where, true);
   if (!assignments || !conditions) return null;
   return {

@@ -22,8 +22,10 @@ import type { Principal } from '../auth/principal/principal';
 import { Can } from '../common/decorators/access.decorators';
 import { OneTimeSecret } from '../common/decorators/one-time-secret.decorator';
 import { ProblemResponseDto } from '../common/http/problem-response.dto';
+import type { IfMatch } from '../common/http/if-match';
 import { Auth } from '../common/http/request-context';
 import { PageQueryDto } from '../common/pagination/pagination';
+import { IfMatchHeader, VersionedRead, VersionedWrite } from '../common/http/versioned';
 import {
   CreateOAuthClientDto,
   OAuthClientDto,
@@ -63,7 +65,7 @@ export class OAuthClientsController {
   @Get(':id')
   @Can('read', 'OAuthClient')
   @ApiOperation({ summary: 'One OAuth client' })
-  @ApiOkResponse({ type: OAuthClientDto })
+  @VersionedRead(OAuthClientDto)
   @ApiNotFoundResponse({ type: ProblemResponseDto })
   get(@Auth() auth: Principal, @UuidParam() id: string): Promise<OAuthClientDto> {
     return this.clients.get(auth, id);
@@ -72,14 +74,15 @@ export class OAuthClientsController {
   @Patch(':id')
   @Can('update', 'OAuthClient')
   @ApiOperation({ summary: 'Change an OAuth client' })
-  @ApiOkResponse({ type: OAuthClientDto })
+  @VersionedWrite(OAuthClientDto)
   @ApiNotFoundResponse({ type: ProblemResponseDto })
   update(
     @Auth() auth: Principal,
     @UuidParam() id: string,
     @Body() body: UpdateOAuthClientDto,
+    @IfMatchHeader() ifMatch: IfMatch,
   ): Promise<OAuthClientDto> {
-    return this.clients.update(auth, id, body);
+    return this.clients.update(auth, id, body, ifMatch);
   }
 
   @Delete(':id')

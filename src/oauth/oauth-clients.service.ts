@@ -13,6 +13,7 @@ import {
 import { AppError, type FieldError } from '../common/errors/app-error';
 import { definedKeys } from '../common/http/defined-keys';
 import { type PageQueryDto, paginate } from '../common/pagination/pagination';
+import { IfMatch } from '../common/http/if-match';
 import { whereAccessible } from '../roles/accessible-query';
 import { Role } from '../roles/entities/role.entity';
 import { assertGrantable } from '../roles/privilege';
@@ -127,7 +128,12 @@ export class OAuthClientsService {
     return OAuthClientDto.from(client);
   }
 
-  async update(auth: Principal, id: string, input: UpdateOAuthClientDto): Promise<OAuthClientDto> {
+  async update(
+    auth: Principal,
+    id: string,
+    input: UpdateOAuthClientDto,
+    ifMatch = IfMatch.ABSENT,
+  ): Promise<OAuthClientDto> {
     const client = await this.load(id);
     const changed = definedKeys(input);
     auth.permissions.assert('update', SUBJECT, client);
@@ -156,11 +162,12 @@ export class OAuthClientsService {
       next.postLogoutRedirectUris,
     );
     if (input.roleIds !== undefined) await this.assertRolesGrantable(auth, next.roleIds);
+    const guard = ifMatch.check(client.version);
     const redirected = !sameSet(next.redirectUris, client.redirectUris);
     const updatedAt = new Date();
-    await this.clients.update({ id: client.id }, { ...next, updatedAt });
+    guard.settle(await this.clients.update(guard.where({ id: client.id }), { ...next, updatedAt }));
     this.directory.forget(client.clientId);
-    const updated = Object.assign(client, next, { updatedAt });
+    const updated = Object.assign(client, next, { updatedAt, version: guard.next });
     this.record('oauth.client.updated', auth, updated, { fields: changed });
     // Codes and tokens were granted to whoever stood behind the old URIs: they are not the
     // new ones' to keep (nor is the consent the users gave).
@@ -198,7 +205,7 @@ export class OAuthClientsService {
       { secretHash: sha256Hex(secret), secretRotatedAt: now, updatedAt: now },
     );
     this.directory.forget(client.clientId);
-    const updated = Object.assign(client, { updatedAt: now });
+    const updated = Object.assign(client, { updatedAt: now, version: client.version + 1 });
     this.record('oauth.client.secret_rotated', auth, updated, {});
     return { ...OAuthClientDto.from(updated), clientSecret: secret };
   }

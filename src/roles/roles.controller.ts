@@ -22,7 +22,9 @@ import {
 import type { Principal } from '../auth/principal/principal';
 import { Can } from '../common/decorators/access.decorators';
 import { ProblemResponseDto } from '../common/http/problem-response.dto';
+import type { IfMatch } from '../common/http/if-match';
 import { Auth } from '../common/http/request-context';
+import { IfMatchHeader, VersionedRead, VersionedWrite } from '../common/http/versioned';
 import { PageQueryDto } from '../common/pagination/pagination';
 import { UuidParam } from '../common/pipes/parse-uuid.pipe';
 import {
@@ -67,7 +69,7 @@ export class RolesController {
 
   @Get('roles/:id')
   @Can('read', 'Role')
-  @ApiOkResponse({ type: RoleDto })
+  @VersionedRead(RoleDto)
   @ApiNotFoundResponse({ type: ProblemResponseDto })
   get(@Auth() auth: Principal, @UuidParam() id: string): Promise<RoleDto> {
     return this.roles.get(auth, id);
@@ -76,14 +78,15 @@ export class RolesController {
   @Patch('roles/:id')
   @Can('update', 'Role')
   @ApiOperation({ summary: 'Change a custom role (built-in roles answer 403)' })
-  @ApiOkResponse({ type: RoleDto })
+  @VersionedWrite(RoleDto)
   @ApiNotFoundResponse({ type: ProblemResponseDto })
   update(
     @Auth() auth: Principal,
     @UuidParam() id: string,
     @Body() body: UpdateRoleDto,
+    @IfMatchHeader() ifMatch: IfMatch,
   ): Promise<RoleDto> {
-    return this.roles.update(auth, id, body);
+    return this.roles.update(auth, id, body, ifMatch);
   }
 
   @Delete('roles/:id')

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { In } from 'typeorm';
 import { newId } from '../common/crypto/ids';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal/principal';
@@ -11,6 +12,9 @@ import {
 import { AppError } from '../common/errors/app-error';
 import { definedKeys } from '../common/http/defined-keys';
 import { type Page, type PageQueryDto, paginate } from '../common/pagination/pagination';
+import { IfMatch } from '../common/http/if-match';
+import { TransactionRunner } from '../database/transaction-runner';
+import { User } from '../users/entities/user.entity';
 import { whereAccessible } from './accessible-query';
 import type { CreateRoleDto, PermissionCatalogDto, RoleDto, UpdateRoleDto } from './dto/role.dto';
 import { Role } from './entities/role.entity';
@@ -28,6 +32,7 @@ export function toRoleDto(role: Role): RoleDto {
     permissions: rulesOfRole(role),
     createdAt: role.createdAt.toISOString(),
     updatedAt: role.updatedAt.toISOString(),
+    version: role.version,
   };
 }
 
@@ -40,6 +45,8 @@ export function toRoleDto(role: Role): RoleDto {
 export class RolesService {
   constructor(
     @InjectTenantRepository(Role) private readonly roles: TenantScopedRepository<Role>,
+    @InjectTenantRepository(User) private readonly users: TenantScopedRepository<User>,
+    private readonly transactions: TransactionRunner,
     private readonly bus: InvalidationBus,
     private readonly audit: AuditService,
   ) {}
@@ -101,11 +108,17 @@ export class RolesService {
     return toRoleDto(role);
   }
 
-  async update(auth: Principal, id: string, input: UpdateRoleDto): Promise<RoleDto> {
+  async update(
+    auth: Principal,
+    id: string,
+    input: UpdateRoleDto,
+    ifMatch = IfMatch.ABSENT,
+  ): Promise<RoleDto> {
     const role = await this.load(auth, 'update', id);
     if (role.builtIn) throw AppError.forbidden('Built-in roles cannot be changed.');
     // Changing a role means holding what it grants now, and what it will grant.
     assertGrantable(auth, role.permissions);
+    const guard = ifMatch.check(role.version);
     const changes: Partial<Role> = { updatedAt: new Date() };
     if (input.permissions !== undefined) {
       const { rules, errors } = validateRules(input.permissions);
@@ -114,7 +127,7 @@ export class RolesService {
       changes.permissions = rules;
     }
     if (input.description !== undefined) changes.description = input.description ?? '';
-    await this.roles.update({ id }, changes);
+    guard.settle(await this.roles.update(guard.where({ id }), changes));
     this.bus.publish('tenant', auth.tenant.id);
     this.audit.record({
       action: 'role.updated',
@@ -123,14 +136,27 @@ export class RolesService {
       target: { type: 'role', id },
       metadata: { fields: definedKeys(input) },
     });
-    return toRoleDto({ ...role, ...changes });
+    return toRoleDto({ ...role, ...changes, version: guard.next });
   }
 
   async remove(auth: Principal, id: string): Promise<void> {
     const role = await this.load(auth, 'delete', id);
     if (role.builtIn) throw AppError.forbidden('Built-in roles cannot be deleted.');
     assertGrantable(auth, role.permissions);
-    await this.roles.delete({ id });
+    await this.transactions.run(async (manager) => {
+      // The role leaves its holders' role lists: their versions move, so a tag read before is stale.
+      const holders = await this.users
+        .in(manager)
+        .queryBuilder('user')
+        .innerJoin('user.roles', 'role', 'role.id = :id', { id })
+        .select('user.id')
+        .getMany();
+      if (holders.length > 0) {
+        const ids = holders.map((user) => user.id);
+        await this.users.in(manager).update({ id: In(ids) }, { updatedAt: new Date() });
+      }
+      await this.roles.in(manager).delete({ id });
+    });
     this.bus.publish('tenant', auth.tenant.id);
     this.audit.record({
       action: 'role.deleted',

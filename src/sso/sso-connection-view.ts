@@ -40,5 +40,6 @@ export function connectionView(publicUrl: string, connection: SsoConnection): Ss
     ...ssoUrls(publicUrl, connection),
     createdAt: connection.createdAt.toISOString(),
     updatedAt: connection.updatedAt.toISOString(),
+    version: connection.version,
   };
 }

@@ -23,7 +23,9 @@ import {
 import type { Principal } from '../auth/principal/principal';
 import { Can } from '../common/decorators/access.decorators';
 import { ProblemResponseDto } from '../common/http/problem-response.dto';
+import type { IfMatch } from '../common/http/if-match';
 import { Auth } from '../common/http/request-context';
+import { IfMatchHeader, VersionedRead, VersionedWrite } from '../common/http/versioned';
 import { PageQueryDto } from '../common/pagination/pagination';
 import { CreateSsoConnectionDto, UpdateSsoConnectionDto } from './dto/sso-connection.dto';
 import { SsoConnectionDto, SsoConnectionListDto } from './dto/sso-connection-response.dto';
@@ -60,7 +62,7 @@ export class SsoConnectionsController {
   @Get(':id')
   @Can('read', 'SsoConnection')
   @ApiOperation({ summary: 'One connection (the OIDC client secret is never returned)' })
-  @ApiOkResponse({ type: SsoConnectionDto })
+  @VersionedRead(SsoConnectionDto)
   @ApiNotFoundResponse({ type: ProblemResponseDto })
   get(@Auth() auth: Principal, @UuidParam() id: string): Promise<SsoConnectionDto> {
     return this.connections.get(auth, id);
@@ -69,7 +71,7 @@ export class SsoConnectionsController {
   @Patch(':id')
   @Can('update', 'SsoConnection')
   @ApiOperation({ summary: 'Change a connection; the type cannot change' })
-  @ApiOkResponse({ type: SsoConnectionDto })
+  @VersionedWrite(SsoConnectionDto)
   @ApiNotFoundResponse({ type: ProblemResponseDto })
   @ApiForbiddenResponse({
     description: 'Anything but the name is owner-level (platform admin in the root tenant)',
@@ -80,8 +82,9 @@ export class SsoConnectionsController {
     @Auth() auth: Principal,
     @UuidParam() id: string,
     @Body() body: UpdateSsoConnectionDto,
+    @IfMatchHeader() ifMatch: IfMatch,
   ): Promise<SsoConnectionDto> {
-    return this.connections.update(auth, id, body);
+    return this.connections.update(auth, id, body, ifMatch);
   }
 
   @Post(':id/domains/verify')

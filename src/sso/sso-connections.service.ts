@@ -12,6 +12,7 @@ import {
 import { AppError } from '../common/errors/app-error';
 import { definedKeys } from '../common/http/defined-keys';
 import { type PageQueryDto, paginate } from '../common/pagination/pagination';
+import { IfMatch } from '../common/http/if-match';
 import { isUuid } from '../common/pipes/parse-uuid.pipe';
 import { AppConfig } from '../config/app-config';
 import { TransactionRunner } from '../database/transaction-runner';
@@ -142,10 +143,12 @@ export class SsoConnectionsService {
     auth: Principal,
     id: string,
     input: UpdateSsoConnectionDto,
+    ifMatch = IfMatch.ABSENT,
   ): Promise<SsoConnectionDto> {
     const connection = await this.findInTenant(id);
     const fields = definedKeys(input);
     assertMayConfigure(auth, 'update', connection, fields);
+    const guard = ifMatch.check(connection.version);
     const domains = input.domains ? this.domainClaims.normalise(input.domains) : null;
     if (input.saml && connection.type !== 'saml')
       throw fieldError('saml', 'is only for SAML connections');
@@ -186,7 +189,7 @@ export class SsoConnectionsService {
       input.oidc?.clientSecret !== undefined,
     );
     await this.transactions.run(async (manager) => {
-      await this.connections.in(manager).update({ id }, values);
+      guard.settle(await this.connections.in(manager).update(guard.where({ id }), values));
       if (domains) await this.domainClaims.replace(manager, connection, current, domains);
     });
     this.notifyChange(id);
@@ -202,12 +205,13 @@ export class SsoConnectionsService {
     return this.get(auth, id);
   }
 
-  /** `POST …/domains/verify`: looks up the pending domains' TXT records; answers the connection. */
+  /** `POST …/domains/verify`: checks pending domains' TXT records; one verified: a new version. */
   async verifyDomains(auth: Principal, id: string): Promise<SsoConnectionDto> {
     const connection = await this.findInTenant(id);
     assertMayConfigure(auth, 'update', connection, ['domains']);
     const verified = await this.domainClaims.verify(connection);
     if (verified.length > 0) {
+      await this.connections.update({ id }, { updatedAt: new Date() });
       this.notifyChange(id);
       this.audit.record({
         action: 'sso.connection.domains_verified',

@@ -22,7 +22,9 @@ import {
 import type { Principal } from '../auth/principal/principal';
 import { Can } from '../common/decorators/access.decorators';
 import { ProblemResponseDto } from '../common/http/problem-response.dto';
+import type { IfMatch } from '../common/http/if-match';
 import { Auth } from '../common/http/request-context';
+import { IfMatchHeader, VersionedRead, VersionedWrite } from '../common/http/versioned';
 import { PageQueryDto } from '../common/pagination/pagination';
 import { UuidParam } from '../common/pipes/parse-uuid.pipe';
 import {
@@ -45,7 +47,7 @@ export class TenantsController {
   @Get('current')
   @Can('read', 'Tenant')
   @ApiOperation({ summary: "The caller's tenant" })
-  @ApiOkResponse({ type: TenantDto })
+  @VersionedRead(TenantDto)
   current(@Auth() auth: Principal): Promise<TenantDto> {
     return this.tenants.getCurrent(auth);
   }
@@ -53,9 +55,13 @@ export class TenantsController {
   @Patch('current')
   @Can('update', 'Tenant')
   @ApiOperation({ summary: "Change the caller's tenant: its name and settings" })
-  @ApiOkResponse({ type: TenantDto })
-  updateCurrent(@Auth() auth: Principal, @Body() body: UpdateCurrentTenantDto): Promise<TenantDto> {
-    return this.tenants.updateCurrent(auth, body);
+  @VersionedWrite(TenantDto)
+  updateCurrent(
+    @Auth() auth: Principal,
+    @Body() body: UpdateCurrentTenantDto,
+    @IfMatchHeader() ifMatch: IfMatch,
+  ): Promise<TenantDto> {
+    return this.tenants.updateCurrent(auth, body, ifMatch);
   }
 
   @Get()
@@ -77,7 +83,7 @@ export class TenantsController {
 
   @Get(':id')
   @Can('manage', 'Platform')
-  @ApiOkResponse({ type: TenantDto })
+  @VersionedRead(TenantDto)
   @ApiNotFoundResponse({ type: ProblemResponseDto })
   get(@UuidParam() id: string): Promise<TenantDto> {
     return this.tenants.get(id);
@@ -86,14 +92,15 @@ export class TenantsController {
   @Patch(':id')
   @Can('manage', 'Platform')
   @ApiOperation({ summary: 'Change a tenant: name, plan, status (suspend) (platform admins)' })
-  @ApiOkResponse({ type: TenantDto })
+  @VersionedWrite(TenantDto)
   @ApiNotFoundResponse({ type: ProblemResponseDto })
   update(
     @Auth() auth: Principal,
     @UuidParam() id: string,
     @Body() body: UpdateTenantDto,
+    @IfMatchHeader() ifMatch: IfMatch,
   ): Promise<TenantDto> {
-    return this.tenants.update(auth, id, body);
+    return this.tenants.update(auth, id, body, ifMatch);
   }
 
   @Delete(':id')

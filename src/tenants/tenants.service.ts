@@ -9,7 +9,9 @@ import { TenantScope } from '../common/database/tenant-scope';
 import { AppError } from '../common/errors/app-error';
 import { definedKeys } from '../common/http/defined-keys';
 import { type Page, type PageQueryDto, paginate } from '../common/pagination/pagination';
+import { IfMatch } from '../common/http/if-match';
 import { AppConfig } from '../config/app-config';
+import { updateWhere } from '../database/raw-rows';
 import { TransactionRunner } from '../database/transaction-runner';
 import { createBuiltInRoles } from '../roles/built-in-roles';
 import { UserDto } from '../users/dto/user.dto';
@@ -78,6 +80,7 @@ export class TenantsService {
         redirectAllowlist: tenant.settings.redirectAllowlist ?? null,
       },
       createdAt: tenant.createdAt.toISOString(),
+      version: tenant.version,
     };
   }
 
@@ -89,11 +92,16 @@ export class TenantsService {
     return this.toDto(tenant);
   }
 
-  async updateCurrent(auth: Principal, input: UpdateCurrentTenantDto): Promise<TenantDto> {
+  async updateCurrent(
+    auth: Principal,
+    input: UpdateCurrentTenantDto,
+    ifMatch = IfMatch.ABSENT,
+  ): Promise<TenantDto> {
     const tenant = await this.require(auth.tenant.id);
     const fields = definedKeys(input);
     if (fields.length === 0) auth.permissions.assert('update', 'Tenant', tenant);
     for (const field of fields) auth.permissions.assert('update', 'Tenant', tenant, field);
+    const guard = ifMatch.check(tenant.version);
     const settings: TenantSettings = { ...tenant.settings };
     if (input.settings) {
       const { socialProviders, redirectAllowlist, ...flags } = input.settings;
@@ -120,7 +128,7 @@ export class TenantsService {
       Object.assign(settings, flags);
     }
     const changes = { name: input.name ?? tenant.name, settings, updatedAt: new Date() };
-    await this.tenants.update({ id: tenant.id }, changes);
+    guard.settle(await updateWhere(this.tenants, guard.where({ id: tenant.id }), changes));
     this.bus.publish('tenant', tenant.id);
     this.audit.record({
       action: 'tenant.updated',
@@ -131,7 +139,7 @@ export class TenantsService {
         fields: [...fields, ...definedKeys(input.settings ?? {}).map((key) => `settings.${key}`)],
       },
     });
-    return this.toDto(Object.assign(tenant, changes));
+    return this.toDto(Object.assign(tenant, changes, { version: guard.next }));
   }
 
   // --- the platform ---------------------------------------------------------------------------
@@ -211,15 +219,21 @@ export class TenantsService {
     return { tenant: this.toDto(tenant), owner: UserDto.from(owner, owner.roles ?? []) };
   }
 
-  async update(auth: Principal, id: string, input: UpdateTenantDto): Promise<TenantDto> {
+  async update(
+    auth: Principal,
+    id: string,
+    input: UpdateTenantDto,
+    ifMatch = IfMatch.ABSENT,
+  ): Promise<TenantDto> {
     const tenant = await this.require(id);
     if (tenant.isRoot && input.status === 'suspended')
       throw AppError.forbidden('The root tenant cannot be suspended.');
+    const guard = ifMatch.check(tenant.version);
     const changes: Partial<Tenant> = { updatedAt: new Date() };
     if (input.name !== undefined) changes.name = input.name;
     if (input.plan !== undefined) changes.plan = input.plan;
     if (input.status !== undefined) changes.status = input.status;
-    await this.tenants.update({ id }, changes);
+    guard.settle(await updateWhere(this.tenants, guard.where({ id }), changes));
     // Suspension takes effect on every instance at once: cached principals of the tenant go.
     this.bus.publish('tenant', id);
     this.audit.record({
@@ -229,7 +243,7 @@ export class TenantsService {
       target: { type: 'tenant', id },
       metadata: { fields: definedKeys(input), ...(input.status ? { status: input.status } : {}) },
     });
-    return this.toDto(Object.assign(tenant, changes));
+    return this.toDto(Object.assign(tenant, changes, { version: guard.next }));
   }
 
   /** Deletes the tenant and everything it owns; its audit events stay (they have no foreign key). */

@@ -23,7 +23,9 @@ import {
 import type { Principal } from '../auth/principal/principal';
 import { Can } from '../common/decorators/access.decorators';
 import { ProblemResponseDto } from '../common/http/problem-response.dto';
+import type { IfMatch } from '../common/http/if-match';
 import { Auth } from '../common/http/request-context';
+import { IfMatchHeader, VersionedRead, VersionedWrite } from '../common/http/versioned';
 import type { Page } from '../common/pagination/pagination';
 import { UuidParam } from '../common/pipes/parse-uuid.pipe';
 import {
@@ -65,7 +67,7 @@ export class UsersController {
 
   @Get(':id')
   @Can('read', 'User')
-  @ApiOkResponse({ type: UserDto })
+  @VersionedRead(UserDto)
   @ApiNotFoundResponse({ type: ProblemResponseDto })
   get(@Auth() auth: Principal, @UuidParam() id: string): Promise<VisibleUser> {
     return this.users.get(auth, id);
@@ -74,14 +76,15 @@ export class UsersController {
   @Patch(':id')
   @Can('update', 'User')
   @ApiOperation({ summary: 'Change the name (members: their own), or the status (admins)' })
-  @ApiOkResponse({ type: UserDto })
+  @VersionedWrite(UserDto)
   @ApiNotFoundResponse({ type: ProblemResponseDto })
   update(
     @Auth() auth: Principal,
     @UuidParam() id: string,
     @Body() body: UpdateUserDto,
+    @IfMatchHeader() ifMatch: IfMatch,
   ): Promise<VisibleUser> {
-    return this.users.update(auth, id, body);
+    return this.users.update(auth, id, body, ifMatch);
   }
 
   @Delete(':id')
@@ -97,7 +100,7 @@ export class UsersController {
   @Put(':id/roles')
   @Can('update', 'User')
   @ApiOperation({ summary: "Replace the user's roles (only roles whose permissions you hold)" })
-  @ApiOkResponse({ type: UserDto })
+  @VersionedWrite(UserDto)
   @ApiNotFoundResponse({ type: ProblemResponseDto })
   @ApiConflictResponse({
     description: 'The tenant would lose its last owner',
@@ -107,7 +110,8 @@ export class UsersController {
     @Auth() auth: Principal,
     @UuidParam() id: string,
     @Body() body: SetUserRolesDto,
+    @IfMatchHeader() ifMatch: IfMatch,
   ): Promise<VisibleUser> {
-    return this.users.setRoles(auth, id, body.roleIds);
+    return this.users.setRoles(auth, id, body.roleIds, ifMatch);
   }
 }

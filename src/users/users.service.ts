@@ -13,6 +13,7 @@ import {
 import { AppError } from '../common/errors/app-error';
 import { definedKeys } from '../common/http/defined-keys';
 import { type Page, paginate } from '../common/pagination/pagination';
+import { IfMatch } from '../common/http/if-match';
 import { TransactionRunner } from '../database/transaction-runner';
 import { whereAccessible } from '../roles/accessible-query';
 import { USER_SUBJECT } from '../roles/core.permissions';
@@ -55,6 +56,8 @@ export class UsersService {
     const dto = UserDto.from(user, user.roles ?? []);
     const allowed = auth.permissions.permittedFields('read', 'User', user, USER_FIELDS);
     if (allowed.length === USER_FIELDS.length) return dto;
+    // No version (so no ETag) on a partial view: it moves on every write, logins included, and
+    // would show a caller the activity the field rules hide.
     const visible: VisibleUser = { id: dto.id };
     for (const field of allowed) Object.assign(visible, { [field]: dto[field as keyof UserDto] });
     return visible;
@@ -122,7 +125,12 @@ export class UsersService {
     return this.view(auth, user);
   }
 
-  async update(auth: Principal, id: string, input: UpdateUserDto): Promise<VisibleUser> {
+  async update(
+    auth: Principal,
+    id: string,
+    input: UpdateUserDto,
+    ifMatch = IfMatch.ABSENT,
+  ): Promise<VisibleUser> {
     const user = await this.load(id);
     const fields = definedKeys(input);
     if (fields.length === 0) auth.permissions.assert('update', 'User', user);
@@ -132,11 +140,12 @@ export class UsersService {
         throw AppError.forbidden('You cannot change the status of your own account.');
       this.assertManageable(auth, user);
     }
+    const guard = ifMatch.check(user.version);
     const changes: Partial<User> = { updatedAt: new Date() };
     // null clears the name (JSON Merge Patch): stored as the empty name a user created without one has.
     if (input.name !== undefined) changes.name = input.name?.trim() ?? '';
     if (input.status !== undefined) changes.status = input.status;
-    await this.users.update({ id }, changes);
+    guard.settle(await this.users.update(guard.where({ id }), changes));
     if (input.status === 'disabled' && user.status !== 'disabled') {
       await this.sessions.revokeAllOfUser(id, 'user_disabled');
       await this.credentials.announce({
@@ -153,7 +162,7 @@ export class UsersService {
       target: { type: 'user', id },
       metadata: { fields, ...(input.status !== undefined ? { status: input.status } : {}) },
     });
-    return this.view(auth, Object.assign(user, changes));
+    return this.view(auth, Object.assign(user, changes, { version: guard.next }));
   }
 
   /**
@@ -184,20 +193,28 @@ export class UsersService {
   }
 
   /** Replaces the user's roles. The caller must hold every rule of the roles it adds or removes. */
-  async setRoles(auth: Principal, id: string, roleIds: readonly string[]): Promise<VisibleUser> {
+  async setRoles(
+    auth: Principal,
+    id: string,
+    roleIds: readonly string[],
+    ifMatch = IfMatch.ABSENT,
+  ): Promise<VisibleUser> {
     const user = await this.load(id);
     auth.permissions.assert('update', 'User', user, 'roles');
     this.assertManageable(auth, user);
     const roles = await this.rolesOfTenant(roleIds);
     assertGrantable(auth, roles.flatMap(rulesOfRole));
     await this.assertNotLastOwner(user, roles);
+    const guard = ifMatch.check(user.version);
     const before = (user.roles ?? []).map((role) => role.name).sort();
     await this.transactions.run(async (manager) => {
       const users = this.users.in(manager);
+      // The user's row first: a stale If-Match stops here, and its row lock orders concurrent
+      // changes of the roles.
+      guard.settle(await users.update(guard.where({ id: user.id }), { updatedAt: new Date() }));
       const relation = users.relationOf('roles', user);
       await relation.remove((user.roles ?? []).map((role) => role.id));
       await relation.add(roles.map((role) => role.id));
-      await users.update({ id: user.id }, { updatedAt: new Date() });
     });
     this.bus.publish('user', id);
     const after = roles.map((role) => role.name).sort();
@@ -212,6 +229,7 @@ export class UsersService {
       },
     });
     user.roles = roles;
+    user.version = guard.next;
     return this.view(auth, user);
   }
 

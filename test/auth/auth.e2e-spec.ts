@@ -41,6 +41,7 @@ describe('local authentication', () => {
           roles: [{ id: expect.any(String), name: 'member' }],
           createdAt: expect.any(String),
           lastLoginAt: null,
+          version: 1,
         },
         accessToken: expect.any(String),
         refreshToken: expect.any(String),

@@ -223,6 +223,7 @@ describe('scoped principals (OAuth tokens and API keys)', () => {
           'roles',
           'status',
           'tenantId',
+          'version',
         ].sort(),
       );
     });

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { type DataSource, IsNull } from 'typeorm';
+import { type DataSource, IsNull, Not } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditEvent } from '../../src/audit/entities/audit-event.entity';
 import { Project } from '../../src/projects/entities/project.entity';
@@ -191,6 +191,40 @@ describe('plain SQL over entity metadata', () => {
     expect(await repository.findOneByOrFail({ id: project.id })).toEqual({
       ...project,
       ...changes,
+    });
+  });
+
+  it('a versioned entity: the plain UPDATE moves the version in the same statement, and a version in the WHERE makes it conditional', async () => {
+    const manager = dataSource.manager;
+    const now = new Date(Date.UTC(2026, 10, 29, 10, 0, 0, 0));
+    const tenant = Object.assign(new Tenant(), {
+      id: uuidv7(),
+      slug: `versioned-${Date.now().toString(36)}`,
+      name: 'Versioned',
+      plan: 'free',
+      status: 'active',
+      isRoot: false,
+      settings: {},
+      createdAt: now,
+      updatedAt: now,
+    });
+    await manager.insert(Tenant, tenant);
+    const repository = dataSource.getRepository(Tenant);
+    expect((await repository.findOneByOrFail({ id: tenant.id })).version).toBe(1);
+
+    const statement = plainUpdate(manager, Tenant, { id: tenant.id }, { name: 'Renamed' });
+    expect(statement?.sql).toMatch(/SET "name" = .*, "version" = "version" \+ 1 WHERE "id" = /);
+    expect(await updateWhere(repository, { id: tenant.id }, { name: 'Renamed' })).toBe(1);
+    expect(await updateWhere(repository, { id: tenant.id, version: 1 }, { name: 'Lost' })).toBe(0);
+    expect(await updateWhere(repository, { id: tenant.id, version: 2 }, { name: 'Won' })).toBe(1);
+    // TypeORM's own UPDATE (a condition with an operator goes to it) moves it alike.
+    expect(
+      await updateWhere(repository, { id: tenant.id, slug: Not(IsNull()) }, { plan: 'pro' }),
+    ).toBe(1);
+    expect(await repository.findOneByOrFail({ id: tenant.id })).toMatchObject({
+      name: 'Won',
+      plan: 'pro',
+      version: 4,
     });
   });
 

@@ -31,7 +31,24 @@ describe('migration SsoTrust1764400900000 on existing SSO domains', () => {
       createdAt: now,
       updatedAt: now,
     });
-    await dataSource.getRepository(Tenant).insert(tenant);
+    // Without the columns later migrations add (`version`): the entity describes today's schema.
+    await dataSource
+      .createQueryBuilder()
+      .insert()
+      .into(Tenant, [
+        'id',
+        'slug',
+        'name',
+        'plan',
+        'status',
+        'isRoot',
+        'settings',
+        'createdAt',
+        'updatedAt',
+      ])
+      .values(tenant)
+      .updateEntity(false)
+      .execute();
     const connectionId = uuidv7();
     // The columns this schema has: the entity describes a later one.
     const columns = [

@@ -50,6 +50,7 @@ describe('tenants', () => {
           redirectAllowlist: null,
         },
         createdAt: expect.any(String),
+        version: 1,
       });
       expect(res.body.owner).toMatchObject({
         email,

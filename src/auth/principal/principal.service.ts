@@ -34,6 +34,7 @@ export interface UserSnapshot {
   mfaEnabled: boolean;
   createdAt: Date;
   lastLoginAt: Date | null;
+  version: number;
 }
 
 /** A user as the request path needs it: who, in which tenant, with which rules. */
@@ -200,6 +201,7 @@ export class PrincipalService {
         mfaEnabled: user.mfaEnabled,
         createdAt: user.createdAt,
         lastLoginAt: user.lastLoginAt,
+        version: user.version,
       },
       tenant,
       roles: roles.map((role) => ({ id: role.id, name: role.name })),

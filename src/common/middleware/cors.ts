@@ -20,9 +20,11 @@ export function corsOptions(config: AppConfig): CorsOptions {
       'X-API-Key',
       'X-Request-Id',
       'Idempotency-Key',
+      'If-Match',
     ],
     exposedHeaders: [
       'X-Request-Id',
+      'ETag',
       'Retry-After',
       'RateLimit-Limit',
       'RateLimit-Remaining',

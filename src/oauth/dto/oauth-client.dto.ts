@@ -20,6 +20,7 @@ import {
   type OAuthGrantType,
 } from '../entities/oauth-client.entity';
 import { OAUTH_SCOPES } from '../oauth-scopes';
+import { VersionProperty } from '../../common/http/versioned';
 
 const MAX_URIS = 20;
 const MAX_URI_LENGTH = 2000;
@@ -189,6 +190,9 @@ export class OAuthClientDto {
   @ApiProperty({ format: 'date-time' })
   updatedAt!: string;
 
+  @VersionProperty()
+  version!: number;
+
   static from(client: OAuthClient): OAuthClientDto {
     return {
       id: client.id,
@@ -205,6 +209,7 @@ export class OAuthClientDto {
         client.type === 'confidential' ? ['client_secret_basic', 'client_secret_post'] : ['none'],
       createdAt: client.createdAt.toISOString(),
       updatedAt: client.updatedAt.toISOString(),
+      version: client.version,
     };
   }
 }

@@ -1,5 +1,11 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
-import { JsonColumn, TimestampColumn, UuidColumn, UuidPrimaryColumn } from '../../database/columns';
+import {
+  JsonColumn,
+  TimestampColumn,
+  UuidColumn,
+  UuidPrimaryColumn,
+  RowVersionColumn,
+} from '../../database/columns';
 import { Tenant } from '../../tenants/entities/tenant.entity';
 
 export const OAUTH_CLIENT_TYPES = ['confidential', 'public'] as const;
@@ -72,4 +78,7 @@ export class OAuthClient {
 
   @TimestampColumn()
   updatedAt!: Date;
+
+  @RowVersionColumn()
+  version!: number;
 }

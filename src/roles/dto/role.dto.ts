@@ -14,6 +14,7 @@ import {
 import { AbsentOrValue, Nullable } from '../../common/decorators/presence.decorators';
 import type { RuleConditions } from '../permission-rule';
 import { ACTIONS, type Action } from '../permission-rule';
+import { VersionProperty } from '../../common/http/versioned';
 
 export const ROLE_NAME_PATTERN = /^[a-z][a-z0-9_-]{1,63}$/;
 
@@ -103,6 +104,9 @@ export class RoleDto {
 
   @ApiProperty({ format: 'date-time' })
   updatedAt!: string;
+
+  @VersionProperty()
+  version!: number;
 }
 
 export class RolePageDto {

@@ -1,5 +1,11 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
-import { JsonColumn, TimestampColumn, UuidColumn, UuidPrimaryColumn } from '../../database/columns';
+import {
+  JsonColumn,
+  TimestampColumn,
+  UuidColumn,
+  UuidPrimaryColumn,
+  RowVersionColumn,
+} from '../../database/columns';
 import { Tenant } from '../../tenants/entities/tenant.entity';
 import type { PermissionRule } from '../permission-rule';
 
@@ -34,4 +40,7 @@ export class Role {
 
   @TimestampColumn()
   updatedAt!: Date;
+
+  @RowVersionColumn()
+  version!: number;
 }

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { SSO_CONNECTION_TYPES, type SsoConnectionType } from '../entities/sso-connection.entity';
 import { AttributeMappingDto } from './sso-connection-settings.dto';
 import { IDP_ENFORCES_MFA } from './sso-connection.dto';
+import { VersionProperty } from '../../common/http/versioned';
 
 export class SamlSettingsResponseDto {
   @ApiProperty()
@@ -117,6 +118,9 @@ export class SsoConnectionDto {
 
   @ApiProperty({ format: 'date-time' })
   updatedAt!: string;
+
+  @VersionProperty()
+  version!: number;
 }
 
 export class SsoConnectionListDto {

@@ -1,5 +1,11 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, OneToMany } from 'typeorm';
-import { JsonColumn, TimestampColumn, UuidColumn, UuidPrimaryColumn } from '../../database/columns';
+import {
+  JsonColumn,
+  TimestampColumn,
+  UuidColumn,
+  UuidPrimaryColumn,
+  RowVersionColumn,
+} from '../../database/columns';
 import { Tenant } from '../../tenants/entities/tenant.entity';
 import { SsoConnectionDomain } from './sso-connection-domain.entity';
 
@@ -87,4 +93,7 @@ export class SsoConnection {
 
   @TimestampColumn()
   updatedAt!: Date;
+
+  @RowVersionColumn()
+  version!: number;
 }

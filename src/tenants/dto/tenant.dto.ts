@@ -23,6 +23,7 @@ import {
   type TenantPlan,
   type TenantStatus,
 } from '../entities/tenant.entity';
+import { VersionProperty } from '../../common/http/versioned';
 
 const REDIRECT_ALLOWLIST_DESCRIPTION =
   "Absolute URLs (no query or fragment) this tenant's logins may return to, intersected with APP_REDIRECT_ALLOWLIST; null: the instance list";
@@ -71,6 +72,9 @@ export class TenantDto {
 
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;
+
+  @VersionProperty()
+  version!: number;
 }
 
 export class TenantPageDto {

@@ -1,5 +1,10 @@
 import { Column, Entity, Index } from 'typeorm';
-import { JsonColumn, TimestampColumn, UuidPrimaryColumn } from '../../database/columns';
+import {
+  JsonColumn,
+  TimestampColumn,
+  UuidPrimaryColumn,
+  RowVersionColumn,
+} from '../../database/columns';
 
 export const TENANT_PLANS = ['free', 'pro', 'enterprise'] as const;
 export type TenantPlan = (typeof TENANT_PLANS)[number];
@@ -61,4 +66,7 @@ export class Tenant {
 
   @TimestampColumn()
   updatedAt!: Date;
+
+  @RowVersionColumn()
+  version!: number;
 }

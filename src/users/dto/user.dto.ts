@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { User } from '../entities/user.entity';
+import { VersionProperty } from '../../common/http/versioned';
 
 export class RoleRefDto {
   @ApiProperty({ format: 'uuid' })
@@ -41,6 +42,9 @@ export class UserDto {
   @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String })
   lastLoginAt!: string | null;
 
+  @VersionProperty()
+  version!: number;
+
   static from(
     user: Pick<
       User,
@@ -53,6 +57,7 @@ export class UserDto {
       | 'mfaEnabled'
       | 'createdAt'
       | 'lastLoginAt'
+      | 'version'
     >,
     roles: readonly { id: string; name: string }[],
   ): UserDto {
@@ -67,6 +72,7 @@ export class UserDto {
       roles: roles.map((role) => ({ id: role.id, name: role.name })),
       createdAt: user.createdAt.toISOString(),
       lastLoginAt: user.lastLoginAt ? user.lastLoginAt.toISOString() : null,
+      version: user.version,
     };
   }
 }

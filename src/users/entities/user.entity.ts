@@ -1,5 +1,10 @@
 import { Column, Entity, Index, JoinColumn, JoinTable, ManyToMany, ManyToOne } from 'typeorm';
-import { TimestampColumn, UuidColumn, UuidPrimaryColumn } from '../../database/columns';
+import {
+  TimestampColumn,
+  UuidColumn,
+  UuidPrimaryColumn,
+  RowVersionColumn,
+} from '../../database/columns';
 import { Role } from '../../roles/entities/role.entity';
 import { Tenant } from '../../tenants/entities/tenant.entity';
 
@@ -68,4 +73,7 @@ export class User {
 
   @TimestampColumn({ nullable: true })
   deletedAt!: Date | null;
+
+  @RowVersionColumn()
+  version!: number;
 }
