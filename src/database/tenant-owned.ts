@@ -3,6 +3,7 @@ import { ActionToken } from '../account/entities/action-token.entity';
 import { MfaRecoveryCode } from '../account/entities/mfa-recovery-code.entity';
 import { UserMfaState } from '../account/entities/user-mfa-state.entity';
 import { AuditEvent } from '../audit/entities/audit-event.entity';
+import { IdempotencyKey } from '../idempotency/entities/idempotency-key.entity';
 import { OneTimeCode } from '../auth/entities/one-time-code.entity';
 import { Session } from '../auth/entities/session.entity';
 import { OAuthClient } from '../oauth/entities/oauth-client.entity';
@@ -23,6 +24,7 @@ export const TENANT_OWNED_ENTITIES = [
   ActionToken,
   ApiKey,
   AuditEvent,
+  IdempotencyKey,
   MfaRecoveryCode,
   OAuthClient,
   OAuthConsent,

@@ -1,6 +1,9 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, LessThan, Not, type Repository } from 'typeorm';
+import {
+  InjectTenantRepository,
+  TenantScopedRepository,
+} from '../common/database/tenant-scoped.repository';
+import { IsNull, LessThan, Not } from 'typeorm';
 import { newId } from '../common/crypto/ids';
 import { SecretBox } from '../common/crypto/secret-box';
 import { AppError } from '../common/errors/app-error';
@@ -64,7 +67,8 @@ export class IdempotencyKeyStore implements OnModuleInit, OnModuleDestroy {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    @InjectRepository(IdempotencyKey) private readonly keys: Repository<IdempotencyKey>,
+    @InjectTenantRepository(IdempotencyKey)
+    private readonly keys: TenantScopedRepository<IdempotencyKey>,
     private readonly box: SecretBox,
   ) {}
 
@@ -99,7 +103,7 @@ export class IdempotencyKeyStore implements OnModuleInit, OnModuleDestroy {
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
       }
-      const row = await this.keys.findOneBy({ ...scope });
+      const row = await this.keys.findOne({ ...scope });
       if (!row) continue;
       const age = now.getTime() - row.createdAt.getTime();
       if (
@@ -158,11 +162,12 @@ export class IdempotencyKeyStore implements OnModuleInit, OnModuleDestroy {
    * nothing depends on when it runs.
    */
   async purgeExpired(now = new Date()): Promise<void> {
+    const everyTenant = this.keys.unscoped('the purge runs on a timer, for every tenant at once');
     try {
-      await this.keys.delete({
+      await everyTenant.delete({
         createdAt: LessThan(new Date(now.getTime() - IDEMPOTENCY_KEY_TTL_MS)),
       });
-      await this.keys.update(
+      await everyTenant.update(
         {
           sealedResponse: Not(IsNull()),
           createdAt: LessThan(new Date(now.getTime() - SECRET_REPLAY_MS)),
