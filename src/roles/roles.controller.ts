@@ -67,6 +67,7 @@ export class RolesController {
 
   @Get('roles/:id')
   @Can('read', 'Role')
+  @ApiOperation({ summary: 'One role of the tenant' })
   @ApiOkResponse({ type: RoleDto })
   @ApiNotFoundResponse({ type: ProblemResponseDto })
   get(@Auth() auth: Principal, @UuidParam() id: string): Promise<RoleDto> {

@@ -77,6 +77,7 @@ export class TenantsController {
 
   @Get(':id')
   @Can('manage', 'Platform')
+  @ApiOperation({ summary: 'One tenant (platform admins)' })
   @ApiOkResponse({ type: TenantDto })
   @ApiNotFoundResponse({ type: ProblemResponseDto })
   get(@UuidParam() id: string): Promise<TenantDto> {

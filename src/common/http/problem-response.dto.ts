@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ErrorCode } from '../errors/error-code';
 
 class FieldErrorDto {
   @ApiProperty({ example: 'email' })
@@ -22,8 +23,13 @@ export class ProblemResponseDto {
   @ApiProperty({ example: 'The request is not valid.' })
   detail!: string;
 
-  @ApiProperty({ example: 'validation_failed', description: 'Stable machine code' })
-  code!: string;
+  @ApiProperty({
+    enum: ErrorCode,
+    enumName: 'ErrorCode',
+    example: ErrorCode.ValidationFailed,
+    description: 'Stable machine code',
+  })
+  code!: ErrorCode;
 
   @ApiPropertyOptional({ type: [FieldErrorDto] })
   errors?: FieldErrorDto[];
