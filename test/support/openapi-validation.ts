@@ -117,7 +117,9 @@ function toJsonSchema(value: unknown): unknown {
           : toJsonSchema(child);
   }
   if (nullable !== true) return schema;
-  if (typeof schema.type === 'string' && !schema.enum)
+  // `{nullable, allOf: [$ref]}` is how Nest writes an optional object: the object, or null.
+  const composed = ['$ref', 'allOf', 'oneOf', 'anyOf', 'enum'].some((key) => key in schema);
+  if (typeof schema.type === 'string' && !composed)
     return { ...schema, type: [schema.type, 'null'] };
   return { anyOf: [schema, { type: 'null' }] };
 }

@@ -11,12 +11,11 @@ import { PROBLEM_CONTENT_TYPE } from './problem';
 const PROBLEM_REF = '#/components/schemas/ProblemResponseDto';
 const PROBLEM_CONTENT = { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: PROBLEM_REF } } };
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
-const WITH_BODY = new Set(['post', 'put', 'patch']);
 
 /**
  * The answers every route can give whatever its controller says, because a layer in front of
- * the handler sends them: the body parsers and the input check, the UUID path pipe, the rate
- * limiter and the audit admission.
+ * the handler sends them: the body parsers (on every method: a GET with a body is parsed too)
+ * and the input check, the UUID path pipe, the rate limiter and the audit admission.
  */
 const PIPELINE_PROBLEMS: {
   status: string;
@@ -38,12 +37,12 @@ const PIPELINE_PROBLEMS: {
   {
     status: '413',
     description: '`payload_too_large`: a body over 100 kB',
-    applies: (method) => WITH_BODY.has(method),
+    applies: () => true,
   },
   {
     status: '415',
     description: '`unsupported_media_type`: a body in an encoding or charset other than UTF-8',
-    applies: (method) => WITH_BODY.has(method),
+    applies: () => true,
   },
   {
     status: '429',
@@ -77,6 +76,10 @@ export function documentContract(document: OpenAPIObject): OpenAPIObject {
       }
       for (const [status, response] of Object.entries(operation.responses)) {
         if (response && !isReference(response)) completeResponse(status, response);
+      }
+      // Express answers a JSON GET whose `If-None-Match` matches (`*` does) with 304.
+      if (method === 'get' && !operation.responses['304']) {
+        operation.responses['304'] = { description: 'Not modified (`If-None-Match`)' };
       }
       for (const problem of PIPELINE_PROBLEMS) {
         if (!operation.responses[problem.status] && problem.applies(method, operation)) {
