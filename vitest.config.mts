@@ -22,6 +22,9 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/**/*.e2e-spec.ts'],
+          // Every answer is checked against openapi.json (test/support/openapi-validation.ts).
+          setupFiles: ['test/support/openapi-setup.ts'],
+          globalSetup: ['test/support/openapi-coverage.ts'],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,

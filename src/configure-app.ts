@@ -28,6 +28,7 @@ import {
 import { securityHeaderSets, securityHeaders } from './common/middleware/security-headers';
 import { createValidationPipe } from './common/pipes/validation.pipe';
 import { AppConfig } from './config/app-config';
+import { documentContract } from './common/http/openapi-contract';
 import { documentIdempotency } from './idempotency/idempotency.openapi';
 import { httpMetricsMiddleware, httpTimer } from './metrics/http-metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';
@@ -67,7 +68,7 @@ export function configureApp(app: NestExpressApplication): void {
 
   app.useGlobalFilters(new ProblemDetailsFilter(app.get(AuditService)));
   app.useGlobalPipes(createValidationPipe());
-  setupOpenApi(app, config);
+  setupOpenApi(app);
   app.enableShutdownHooks();
 }
 
@@ -156,7 +157,7 @@ function serveOidcAhead(app: NestExpressApplication, config: AppConfig): void {
  * The document is built on the first request for it, not at start: walking every route's
  * metadata is the slowest part of booting, and most instances never serve /docs.
  */
-function setupOpenApi(app: NestExpressApplication, config: AppConfig): void {
+function setupOpenApi(app: NestExpressApplication): void {
   const document = () =>
     SwaggerModule.createDocument(
       app,
@@ -166,12 +167,14 @@ function setupOpenApi(app: NestExpressApplication, config: AppConfig): void {
           'Multi-tenant authentication and authorization. Errors are RFC 9457 problem details with a stable `code`.',
         )
         .setVersion('1')
-        .addServer(config.http.publicUrl)
+        .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')
+        // Relative: the instance that serves the document is the one it describes.
+        .addServer('/')
         .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
         .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'apiKey')
         .build(),
     );
-  SwaggerModule.setup('docs', app, () => documentIdempotency(document()), {
+  SwaggerModule.setup('docs', app, () => documentContract(documentIdempotency(document())), {
     jsonDocumentUrl: 'docs-json',
     yamlDocumentUrl: 'docs-yaml',
   });

@@ -64,6 +64,11 @@ export class AuthController {
       '`invalid_credentials` (same answer for any wrong part), or `mfa_required` with an `mfaToken`',
     type: ProblemResponseDto,
   })
+  @ApiForbiddenResponse({
+    description:
+      "`email_not_verified` (the tenant's `requireEmailVerification`), or `sso_required` with `{connectionId, loginUrl}`",
+    type: ProblemResponseDto,
+  })
   login(@Body() body: LoginDto, @Client() client: ClientInfo): Promise<TokenPairDto> {
     return this.auth.login(body, client);
   }
@@ -91,6 +96,14 @@ export class AuthController {
   @ApiBadRequestResponse({
     description:
       '`invalid_token`: unknown, expired or used code, or a `code_verifier` that does not answer its challenge; `validation_failed`',
+    type: ProblemResponseDto,
+  })
+  @ApiUnauthorizedResponse({
+    description: '`mfa_required` with an `mfaToken` for POST /v1/auth/mfa/verify',
+    type: ProblemResponseDto,
+  })
+  @ApiForbiddenResponse({
+    description: "`email_not_verified` (the tenant's `requireEmailVerification`)",
     type: ProblemResponseDto,
   })
   exchange(@Body() body: ExchangeCodeDto, @Client() client: ClientInfo): Promise<TokenPairDto> {

@@ -52,6 +52,7 @@ export class ProjectsController {
 
   @Get(':id')
   @Can('read', 'Project')
+  @ApiOperation({ summary: 'One project of the tenant' })
   @ApiOkResponse({ type: ProjectDto })
   @ApiNotFoundResponse({ type: ProblemResponseDto })
   get(@Auth() auth: Principal, @UuidParam() id: string): Promise<ProjectDto> {

@@ -69,6 +69,7 @@ export class RolesController {
 
   @Get('roles/:id')
   @Can('read', 'Role')
+  @ApiOperation({ summary: 'One role of the tenant' })
   @VersionedRead(RoleDto)
   @ApiNotFoundResponse({ type: ProblemResponseDto })
   get(@Auth() auth: Principal, @UuidParam() id: string): Promise<RoleDto> {

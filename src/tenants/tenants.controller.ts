@@ -83,6 +83,7 @@ export class TenantsController {
 
   @Get(':id')
   @Can('manage', 'Platform')
+  @ApiOperation({ summary: 'One tenant (platform admins)' })
   @VersionedRead(TenantDto)
   @ApiNotFoundResponse({ type: ProblemResponseDto })
   get(@UuidParam() id: string): Promise<TenantDto> {

@@ -67,6 +67,7 @@ export class UsersController {
 
   @Get(':id')
   @Can('read', 'User')
+  @ApiOperation({ summary: 'One user of the tenant' })
   @VersionedRead(UserDto)
   @ApiNotFoundResponse({ type: ProblemResponseDto })
   get(@Auth() auth: Principal, @UuidParam() id: string): Promise<VisibleUser> {

@@ -12,6 +12,7 @@ import { loadConfig } from '../../src/config/load-config';
 import { configureApp } from '../../src/configure-app';
 import { createWinstonLogger } from '../../src/common/logging/logger.factory';
 import { createTestDatabase, type TestDatabase } from './database';
+import { validateAnswersAgainstOpenApi } from './openapi-validation';
 
 export const ADMIN_EMAIL = 'admin@gatehouse.test';
 export const ADMIN_PASSWORD = 'platform admin passphrase';
@@ -102,6 +103,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     });
     configureApp(app);
     await app.init();
+    validateAnswersAgainstOpenApi(app.getHttpServer());
   } finally {
     await reserved?.release();
   }

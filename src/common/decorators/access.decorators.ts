@@ -3,6 +3,7 @@ import {
   ApiBearerAuth,
   ApiForbiddenResponse,
   ApiSecurity,
+  ApiExtension,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { CatalogueAction, CatalogueSubject } from '../../roles/permission-catalog';
@@ -10,15 +11,24 @@ import type { Action } from '../../roles/permission-rule';
 import { ProblemResponseDto } from '../http/problem-response.dto';
 
 export const ACCESS_METADATA = 'gatehouse:access';
+/** Marks a public operation; the document transform turns it into `security: []`. */
+export const PUBLIC_EXTENSION = 'x-public';
 
 export type AccessRequirement =
   | { kind: 'public' }
   | { kind: 'authenticated' }
   | { kind: 'permission'; action: Action; subject: string };
 
-/** No credentials needed. Every such route says so; the guard refuses routes that say nothing. */
+/**
+ * No credentials needed. Every such route says so; the guard refuses routes that say nothing.
+ * The document says it too, with an empty security requirement (`security: []`; Nest's
+ * explorer drops an empty `ApiSecurity`, so an extension carries it to `documentContract`).
+ */
 export function Public(): MethodDecorator & ClassDecorator {
-  return SetMetadata(ACCESS_METADATA, { kind: 'public' } satisfies AccessRequirement);
+  return applyDecorators(
+    SetMetadata(ACCESS_METADATA, { kind: 'public' } satisfies AccessRequirement),
+    ApiExtension(PUBLIC_EXTENSION, true),
+  );
 }
 
 function authenticatedDocs(): MethodDecorator & ClassDecorator {

@@ -10,33 +10,37 @@ export class RoleRefDto {
   name!: string;
 }
 
-/** A user as the API shows it. Built field by field: hashes and secrets cannot slip out. */
+/**
+ * A user as the API shows it. Built field by field: hashes and secrets cannot slip out. Only `id`
+ * is always there: a principal sees the fields its rules allow (members: `{id, name, email}` of
+ * others).
+ */
 export class UserDto {
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
-  @ApiProperty({ format: 'uuid' })
+  @ApiPropertyOptional({ format: 'uuid' })
   tenantId!: string;
 
-  @ApiProperty({ example: 'ada@example.com' })
+  @ApiPropertyOptional({ example: 'ada@example.com' })
   email!: string;
 
-  @ApiProperty({ example: 'Ada Lovelace' })
+  @ApiPropertyOptional({ example: 'Ada Lovelace' })
   name!: string;
 
-  @ApiProperty({ enum: ['active', 'disabled'] })
+  @ApiPropertyOptional({ enum: ['active', 'disabled'] })
   status!: 'active' | 'disabled';
 
-  @ApiProperty()
+  @ApiPropertyOptional()
   emailVerified!: boolean;
 
-  @ApiProperty()
+  @ApiPropertyOptional()
   mfaEnabled!: boolean;
 
-  @ApiProperty({ type: [RoleRefDto] })
+  @ApiPropertyOptional({ type: [RoleRefDto] })
   roles!: RoleRefDto[];
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiPropertyOptional({ format: 'date-time' })
   createdAt!: string;
 
   @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String })
