@@ -3,6 +3,7 @@ import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nest
 import type { Request } from 'express';
 import { Public } from '../common/decorators/access.decorators';
 import { AppError } from '../common/errors/app-error';
+import { ProblemResponseDto } from '../common/http/problem-response.dto';
 import { MetricsListener } from './metrics-listener';
 import { MetricsService } from './metrics.service';
 
@@ -23,7 +24,10 @@ export class MetricsController {
     description: 'Prometheus text format',
     content: { 'text/plain': { schema: { type: 'string' } } },
   })
-  @ApiNotFoundResponse({ description: 'METRICS_PORT is set: served on that port only' })
+  @ApiNotFoundResponse({
+    description: 'METRICS_PORT is set: served on that port only',
+    type: ProblemResponseDto,
+  })
   scrape(@Req() req: Request): Promise<string> {
     // Checked here, on whatever path reached the handler (`/METRICS`, `/metrics/`), as an
     // unknown route would answer.

@@ -81,8 +81,9 @@ export function VersionedWrite(type: Type<unknown>): MethodDecorator {
 }
 
 /** The `version` member of a versioned object's answer: the same number its ETag quotes. */
-export function VersionProperty(): PropertyDecorator {
+export function VersionProperty(options: { required?: boolean } = {}): PropertyDecorator {
   return ApiProperty({
+    required: options.required ?? true,
     type: 'integer',
     minimum: 1,
     example: 3,

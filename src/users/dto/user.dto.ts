@@ -46,7 +46,8 @@ export class UserDto {
   @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String })
   lastLoginAt!: string | null;
 
-  @VersionProperty()
+  // A partial view (another user, to a member) carries no version: it moves on every login.
+  @VersionProperty({ required: false })
   version!: number;
 
   static from(
