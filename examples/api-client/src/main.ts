@@ -31,6 +31,8 @@ async function main(): Promise<void> {
   };
   const api = gatehouse(baseUrl);
   const suffix = randomBytes(4).toString('hex');
+  const ownerEmail = `owner-${suffix}@example.com`;
+  const adaEmail = `ada-${suffix}@example.com`;
   const password = `typed client ${randomBytes(8).toString('base64url')}`;
 
   // Registration needs a tenant; only a platform admin (root tenant) creates one.
@@ -46,29 +48,29 @@ async function main(): Promise<void> {
       body: {
         slug: `typed-${suffix}`,
         name: 'Typed Client Inc.',
-        owner: { email: `owner-${suffix}@example.com`, password },
+        owner: { email: ownerEmail, password },
       },
     }),
   );
   const tenant = created.tenant.slug;
-  log(`tenant ${tenant} created with owner ${created.owner.email}`);
+  log(`tenant ${tenant} created with owner ${ownerEmail}`);
 
   const registered = await expectStatus(
     'POST /v1/auth/register',
     201,
     api.POST('/v1/auth/register', {
-      body: { tenant, email: `ada-${suffix}@example.com`, password, name: 'Ada' },
+      body: { tenant, email: adaEmail, password, name: 'Ada' },
     }),
   );
+  // A user's fields beyond `id` are optional in the document: another member sees only some.
   const ada: Schemas['UserDto'] = registered.user;
-  log(
-    `registered ${ada.email} (${ada.id}), roles ${ada.roles.map((role) => role.name).join(', ')}`,
-  );
+  const roles = (ada.roles ?? []).map((role) => role.name).join(', ');
+  log(`registered ${adaEmail} (${ada.id}), roles ${roles}`);
 
   const login = await expectStatus(
     'POST /v1/auth/login',
     200,
-    api.POST('/v1/auth/login', { body: { tenant, email: ada.email, password } }),
+    api.POST('/v1/auth/login', { body: { tenant, email: adaEmail, password } }),
   );
   log(`logged in: ${login.tokenType} token for ${login.expiresIn} s`);
 
@@ -101,7 +103,7 @@ async function main(): Promise<void> {
   const owner = await expectStatus(
     'owner logs in',
     200,
-    api.POST('/v1/auth/login', { body: { tenant, email: created.owner.email, password } }),
+    api.POST('/v1/auth/login', { body: { tenant, email: ownerEmail, password } }),
   );
   const expected = ['auth.register', 'auth.login', 'auth.refresh', 'project.created'];
   const asOwner = gatehouse(baseUrl, owner.accessToken);
